@@ -86,3 +86,18 @@ struct ParityReport: CustomStringConvertible {
         return r
     }
 }
+
+/// Loads reference `name` and its model, measures parity and checks the acceptance thresholds:
+/// argmax agrees wherever llama.cpp's top-2 margin is ≥ 0.5, mean |Δlogit| ≤ 0.12 and max ≤ 0.8
+/// over llama.cpp's top-20, greedy decoding reproduces llama.cpp's while it was confident.
+func expectParity(_ name: String) throws {
+    let ref = try Reference.load(name)
+    let model = try ModelRegistry.load(path: Reference.modelPath(name))
+    #expect(model.vocabularySize == ref.n_vocab)
+    let r = try ParityReport.measure(model: model, reference: ref)
+    print("parity \(name): \(r)")
+    #expect(r.argmaxMismatches.isEmpty, "\(r.argmaxMismatches)")
+    #expect(r.meanAbsDiff <= 0.12)
+    #expect(r.maxAbsDiff <= 0.8)
+    #expect(r.greedyFailures.isEmpty, "\(r.greedyFailures)")
+}
