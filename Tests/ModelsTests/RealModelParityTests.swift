@@ -12,4 +12,12 @@ struct RealModelParityTests {
     func matchesLlamaCpp(name: String) throws {
         try expectParity(name)
     }
+
+    /// An 862-token prompt: positions past 512 exercise Gemma 3's sliding-window layers (the shared
+    /// references stop at 225 tokens). Reference made with scripts/make-reference.py.
+    @Test func gemmaPromptLongerThanSlidingWindow() throws {
+        let ref = try Reference.load(vector: "gemma-long-prompt")
+        #expect(ref.prompts[0].tokens.count > 512)
+        try expectParity("gemma-3-270m-q4_k_m", reference: ref)
+    }
 }
