@@ -48,7 +48,8 @@ struct ByteReader {
 
     /// A u64 length followed by that many UTF-8 bytes.
     mutating func readString(_ what: @autoclosure () -> String) throws(GGUFError) -> String {
-        readUTF8(count: try readLength(what()))
+        let n = try readLength(what())
+        return readUTF8(count: n)
     }
 
     /// Reads `n` little-endian values (the caller has checked `n` against the bytes left via `readCount`).

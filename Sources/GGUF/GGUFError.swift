@@ -39,6 +39,23 @@ public enum GGUFError: Error, Sendable, Equatable, CustomStringConvertible {
     case wrongType(key: String, expected: String, found: String)
     case missingTensor(String)
 
+    /// The file offset the error points at, if it concerns a place in a file.
+    public var offset: Int? {
+        switch self {
+        case .cannotOpen, .parameterCountOverflow, .missingKey, .wrongType, .missingTensor: return nil
+        case .badMagic: return 0
+        case .unsupportedVersion: return 4
+        case let .truncated(offset, _, _), let .countTooLarge(_, _, offset), let .stringTooLong(_, _, offset, _),
+             let .emptyKey(offset), let .duplicateKey(_, offset), let .unknownValueType(_, _, offset),
+             let .nestedArray(_, offset), let .badAlignment(_, offset), let .tensorNameTooLong(_, _, offset),
+             let .duplicateTensor(_, offset), let .tooManyDimensions(_, _, offset), let .badDimension(_, _, _, offset),
+             let .shapeOverflow(_, offset), let .unknownTensorType(_, _, offset), let .rowNotBlockAligned(_, _, _, offset),
+             let .misalignedTensor(_, _, _, offset), let .tensorOffsetOutOfBounds(_, _, _, offset),
+             let .tensorOutOfBounds(_, _, _, _, offset):
+            return offset
+        }
+    }
+
     public var description: String {
         switch self {
         case let .cannotOpen(path, reason): return "cannot open \(path): \(reason)"

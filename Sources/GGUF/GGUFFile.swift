@@ -180,7 +180,8 @@ public final class GGUFFile: Sendable {
         // The name's length is checked against the limit before the bytes are read or decoded.
         let nameLength = try r.read(UInt64.self, "tensor name length")
         guard nameLength <= UInt64(maxTensorNameBytes) else {
-            let prefix = r.readUTF8(count: min(64, r.remaining))
+            let shown = min(64, r.remaining)
+            let prefix = r.readUTF8(count: shown)
             throw .tensorNameTooLong(prefix: prefix, length: nameLength, offset: nameOffset)
         }
         try r.need(Int(nameLength), "tensor name")
