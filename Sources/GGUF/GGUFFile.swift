@@ -121,52 +121,47 @@ public final class GGUFFile: Sendable {
         parameterCount = total
     }
 
-    private static func readValue(_ r: inout ByteReader, type: UInt32, key: String, typeOffset: Int) throws(GGUFError) -> GGUFValue {
+    private static func readValue(_ r: inout ByteReader, type rawType: UInt32, key: String, typeOffset: Int) throws(GGUFError) -> GGUFValue {
+        guard let type = GGUFValueType(rawValue: rawType) else { throw .unknownValueType(rawType, key: key, offset: typeOffset) }
+        let what = "value of '\(key)'"
         switch type {
-        case 0: return .uint8(try r.read(UInt8.self, "value of '\(key)'"))
-        case 1: return .int8(try r.read(Int8.self, "value of '\(key)'"))
-        case 2: return .uint16(try r.read(UInt16.self, "value of '\(key)'"))
-        case 3: return .int16(try r.read(Int16.self, "value of '\(key)'"))
-        case 4: return .uint32(try r.read(UInt32.self, "value of '\(key)'"))
-        case 5: return .int32(try r.read(Int32.self, "value of '\(key)'"))
-        case 6: return .float32(Float(bitPattern: try r.read(UInt32.self, "value of '\(key)'")))
-        case 7: return .bool(try r.read(UInt8.self, "value of '\(key)'") != 0)
-        case 8: return .string(try r.readString("value of '\(key)'"))
-        case 9: return .array(try readArray(&r, key: key))
-        case 10: return .uint64(try r.read(UInt64.self, "value of '\(key)'"))
-        case 11: return .int64(try r.read(Int64.self, "value of '\(key)'"))
-        case 12: return .float64(Double(bitPattern: try r.read(UInt64.self, "value of '\(key)'")))
-        default: throw .unknownValueType(type, key: key, offset: typeOffset)
+        case .uint8: return .uint8(try r.read(UInt8.self, what))
+        case .int8: return .int8(try r.read(Int8.self, what))
+        case .uint16: return .uint16(try r.read(UInt16.self, what))
+        case .int16: return .int16(try r.read(Int16.self, what))
+        case .uint32: return .uint32(try r.read(UInt32.self, what))
+        case .int32: return .int32(try r.read(Int32.self, what))
+        case .float32: return .float32(Float(bitPattern: try r.read(UInt32.self, what)))
+        case .bool: return .bool(try r.read(UInt8.self, what) != 0)
+        case .string: return .string(try r.readString(what))
+        case .array: return .array(try readArray(&r, key: key))
+        case .uint64: return .uint64(try r.read(UInt64.self, what))
+        case .int64: return .int64(try r.read(Int64.self, what))
+        case .float64: return .float64(Double(bitPattern: try r.read(UInt64.self, what)))
         }
     }
 
     private static func readArray(_ r: inout ByteReader, key: String) throws(GGUFError) -> GGUFArray {
         let typeOffset = r.offset
-        let type = try r.read(UInt32.self, "array element type of '\(key)'")
-        let elementBytes: Int
-        switch type {
-        case 0, 1, 7: elementBytes = 1
-        case 2, 3: elementBytes = 2
-        case 4, 5, 6: elementBytes = 4
-        case 8, 10, 11, 12: elementBytes = 8 // a string is at least its 8-byte length
-        case 9: throw .nestedArray(key: key, offset: typeOffset) // as llama.cpp, which rejects them too
-        default: throw .unknownValueType(type, key: key, offset: typeOffset)
-        }
+        let rawType = try r.read(UInt32.self, "array element type of '\(key)'")
+        guard let type = GGUFValueType(rawValue: rawType) else { throw .unknownValueType(rawType, key: key, offset: typeOffset) }
+        // Rejected as llama.cpp does; no model uses them.
+        guard type != .array else { throw .nestedArray(key: key, offset: typeOffset) }
         let what = "array '\(key)'"
-        let n = try r.readCount(minBytes: elementBytes, what)
+        let n = try r.readCount(minBytes: type.minimumBytes, what)
         switch type {
-        case 0: return .uint8(try r.readArray(UInt8.self, count: n, what))
-        case 1: return .int8(try r.readArray(Int8.self, count: n, what))
-        case 2: return .uint16(try r.readArray(UInt16.self, count: n, what))
-        case 3: return .int16(try r.readArray(Int16.self, count: n, what))
-        case 4: return .uint32(try r.readArray(UInt32.self, count: n, what))
-        case 5: return .int32(try r.readArray(Int32.self, count: n, what))
-        case 6: return .float32(try r.readArray(UInt32.self, count: n, what).map { Float(bitPattern: $0) })
-        case 7: return .bool(try r.readArray(UInt8.self, count: n, what).map { $0 != 0 })
-        case 10: return .uint64(try r.readArray(UInt64.self, count: n, what))
-        case 11: return .int64(try r.readArray(Int64.self, count: n, what))
-        case 12: return .float64(try r.readArray(UInt64.self, count: n, what).map { Double(bitPattern: $0) })
-        default:
+        case .uint8: return .uint8(try r.readArray(UInt8.self, count: n, what))
+        case .int8: return .int8(try r.readArray(Int8.self, count: n, what))
+        case .uint16: return .uint16(try r.readArray(UInt16.self, count: n, what))
+        case .int16: return .int16(try r.readArray(Int16.self, count: n, what))
+        case .uint32: return .uint32(try r.readArray(UInt32.self, count: n, what))
+        case .int32: return .int32(try r.readArray(Int32.self, count: n, what))
+        case .float32: return .float32(try r.readArray(UInt32.self, count: n, what).map { Float(bitPattern: $0) })
+        case .bool: return .bool(try r.readArray(UInt8.self, count: n, what).map { $0 != 0 })
+        case .uint64: return .uint64(try r.readArray(UInt64.self, count: n, what))
+        case .int64: return .int64(try r.readArray(Int64.self, count: n, what))
+        case .float64: return .float64(try r.readArray(UInt64.self, count: n, what).map { Double(bitPattern: $0) })
+        case .string, .array: // .array was rejected above
             // n <= bytes left / 8, so this reservation is bounded by the file's size.
             var strings = [String]()
             strings.reserveCapacity(n)

@@ -94,41 +94,6 @@ struct GGUFBuilder {
     /// Alignment used to lay out the file; a non-default one must also be stated as `general.alignment`.
     var alignment = 32
 
-    static func typeID(_ v: GGUFValue) -> UInt32 {
-        switch v {
-        case .uint8: return 0
-        case .int8: return 1
-        case .uint16: return 2
-        case .int16: return 3
-        case .uint32: return 4
-        case .int32: return 5
-        case .float32: return 6
-        case .bool: return 7
-        case .string: return 8
-        case .array: return 9
-        case .uint64: return 10
-        case .int64: return 11
-        case .float64: return 12
-        }
-    }
-
-    static func elementTypeID(_ a: GGUFArray) -> UInt32 {
-        switch a {
-        case .uint8: return 0
-        case .int8: return 1
-        case .uint16: return 2
-        case .int16: return 3
-        case .uint32: return 4
-        case .int32: return 5
-        case .float32: return 6
-        case .bool: return 7
-        case .string: return 8
-        case .uint64: return 10
-        case .int64: return 11
-        case .float64: return 12
-        }
-    }
-
     func build() -> Built {
         var w = ByteWriter()
         var at = [String: Int]()
@@ -151,7 +116,7 @@ struct GGUFBuilder {
                 field("kv.\(i).key", 8, .length)
                 w.string(key)
                 field("kv.\(i).type", 4, .valueType)
-                w.int(Self.typeID(value))
+                w.int(value.type.rawValue)
                 at["kv.\(i).value"] = w.count
                 write(value, &w, &at, &fields, index: i)
             case let .raw(key, type, payload):
@@ -225,7 +190,7 @@ struct GGUFBuilder {
         case let .float64(x): w.int(x.bitPattern)
         case let .array(a):
             field(nil, 4, .arrayType)
-            w.int(Self.elementTypeID(a))
+            w.int(a.elementType.rawValue)
             field("kv.\(i).count", 8, .count)
             w.int(UInt64(a.count))
             switch a {

@@ -66,20 +66,14 @@ private var small: GGUFBuilder {
         #expect(try load(b.build().bytes).version == 2)
     }
 
-    @Test(arguments: [UInt64.max, 1 << 63, 1 << 40])
-    func hugeTensorCount(count: UInt64) {
+    /// n_tensors (at offset 8) or n_kv (at 16) of -1, 2^63 or 2^40.
+    @Test(arguments: [("tensor", 8), ("metadata", 16)], [UInt64.max, 1 << 63, 1 << 40] as [UInt64])
+    func hugeHeaderCount(field: (String, Int), count: UInt64) {
+        let (what, at) = field
         var b = small
-        b.tensorCount = count
-        expectThrows(b.build().bytes, .countTooLarge(what: "tensor", count: count, offset: 8),
-                     mentions: ["tensor count \(count)", "offset 8"])
-    }
-
-    @Test(arguments: [UInt64.max, 1 << 63, 1 << 40])
-    func hugeMetadataCount(count: UInt64) {
-        var b = small
-        b.kvCount = count
-        expectThrows(b.build().bytes, .countTooLarge(what: "metadata", count: count, offset: 16),
-                     mentions: ["metadata count \(count)", "offset 16"])
+        if what == "tensor" { b.tensorCount = count } else { b.kvCount = count }
+        expectThrows(b.build().bytes, .countTooLarge(what: what, count: count, offset: at),
+                     mentions: ["\(what) count \(count)", "offset \(at)"])
     }
 
     /// One more KV than the smallest KV encoding (14 bytes) allows in the bytes left.
