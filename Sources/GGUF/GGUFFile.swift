@@ -244,7 +244,8 @@ public final class GGUFFile: Sendable {
         return t
     }
 
-    /// The tensor's bytes inside the mapped file (validated at load to lie within it).
+    /// The tensor's bytes inside the mapped file (validated at load to lie within it). `tensor` must
+    /// be one of this file's `tensors`.
     public func data(of tensor: GGUFTensorInfo) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: storage.bytes[(dataOffset + tensor.offset) ..< (dataOffset + tensor.offset + tensor.byteCount)])
     }

@@ -55,6 +55,10 @@ public struct GGUFMetadata: Sendable {
         return u
     }
 
+    public func uint32(_ key: String, default d: UInt32) throws(GGUFError) -> UInt32 {
+        try optional(key, uint32) ?? d
+    }
+
     /// A float32 or float64 value (integers are accepted too, as llama.cpp's converters sometimes
     /// write them for float hyperparameters).
     public func float(_ key: String) throws(GGUFError) -> Float {

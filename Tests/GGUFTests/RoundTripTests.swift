@@ -63,6 +63,8 @@ import Testing
         #expect(try m.string("missing", default: "x") == "x")
         #expect(try m.float("missing", default: 0.5) == 0.5)
         #expect(try m.bool("missing", default: true))
+        #expect(try m.uint32("missing", default: 3) == 3)
+        #expect(try m.uint32("t.uint32", default: 3) == 4_000_000_000)
         #expect(try m.optional("missing", m.int) == nil)
         #expect(try m.optional("t.int8", m.int) == -100)
     }
