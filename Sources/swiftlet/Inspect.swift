@@ -12,10 +12,15 @@ struct Inspect: AsyncParsableCommand {
         let file = try GGUFFile(path: model)
         let summary = try GGUFModelSummary(file)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            let out = InspectJSON(summary: summary, tensors: tensors ? file.tensors.map(TensorRow.init) : nil)
-            print(String(decoding: try encoder.encode(out), as: UTF8.self))
+            // The summary's Codable form, plus the tensor list, printed like every other --json.
+            var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(summary)) as? [String: Any] ?? [:]
+            if tensors {
+                // shape in GGML order (row length first); offset relative to the data section
+                object["tensors"] = file.tensors.map {
+                    ["name": $0.name, "type": $0.type.description, "shape": $0.shape, "bytes": $0.byteCount, "offset": $0.offset] as [String: Any]
+                }
+            }
+            try printJSON(object)
         } else {
             print(Self.text(summary, metadataKeys: file.metadata.keys.count))
             if tensors { print(Self.tensorTable(file.tensors)) }
@@ -82,26 +87,5 @@ struct Inspect: AsyncParsableCommand {
         var v = value, i = 0
         while v >= step, i < units.count - 1 { v /= step; i += 1 }
         return i == 0 ? "\(Int(value))\(units[0])" : String(format: "%.2f%@", v, units[i])
-    }
-}
-
-/// A tensor as `--json --tensors` lists it; `shape` is in GGML order (row length first).
-private struct TensorRow: Encodable {
-    let name: String, type: String, shape: [Int], bytes: Int, offset: Int
-    init(_ t: GGUFTensorInfo) {
-        (name, type, shape, bytes, offset) = (t.name, t.type.description, t.shape, t.byteCount, t.offset)
-    }
-}
-
-/// The summary's fields, plus `tensors` when listed, as one JSON object.
-private struct InspectJSON: Encodable {
-    let summary: GGUFModelSummary
-    let tensors: [TensorRow]?
-    enum Key: String, CodingKey { case tensors }
-    func encode(to encoder: Encoder) throws {
-        try summary.encode(to: encoder)
-        guard let tensors else { return }
-        var c = encoder.container(keyedBy: Key.self)
-        try c.encode(tensors, forKey: .tensors)
     }
 }

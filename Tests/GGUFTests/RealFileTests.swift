@@ -87,4 +87,19 @@ struct Reference: Sendable, CustomTestStringConvertible {
 
     @Test(.enabled(if: TestPaths.exists(Reference.gemma.path)))
     func gemmaMatchesReference() throws { try Self.check(.gemma) }
+
+    /// Vocab-only files (no tensors): architecture, vocab size and key count as gguf-python reads them.
+    @Test(.enabled(if: TestPaths.exists(TestPaths.shared.appendingPathComponent("tokenizer").path)),
+          arguments: [("gpt-2", "gpt2", 50257, 16), ("llama-bpe", "llama", 128_256, 20), ("llama-spm", "llama", 32000, 22),
+                      ("phi-3", "phi3", 32064, 26), ("qwen2", "qwen2", 151_936, 20)])
+    func vocabOnlyFileLoads(name: String, architecture: String, vocab: Int, keys: Int) throws {
+        let path = TestPaths.shared.appendingPathComponent("tokenizer/ggml-vocab-\(name).gguf").path
+        let f = try GGUFFile(path: path)
+        #expect(f.tensors.isEmpty)
+        #expect(f.metadata.keys.count == keys)
+        let s = try GGUFModelSummary(f)
+        #expect(s.architecture == architecture)
+        #expect(s.tokenizer.vocabSize == vocab)
+        #expect(s.parameterCount == 0)
+    }
 }
