@@ -124,8 +124,10 @@ final class Renderer {
         case let .tuple(names):
             let values = try iterate(value, line: line)
             guard values.count == names.count else {
-                let problem = values.count > names.count ? "too many values to unpack" : "not enough values to unpack"
-                throw JinjaError(.type, "\(problem) (expected \(names.count), got \(values.count))", line: line)
+                // Python's wording: only the "not enough" message says how many there were.
+                let message = values.count > names.count ? "too many values to unpack (expected \(names.count))"
+                    : "not enough values to unpack (expected \(names.count), got \(values.count))"
+                throw JinjaError(.type, message, line: line)
             }
             for (n, v) in zip(names, values) { scopes[scopes.count - 1][n] = v }
         }
