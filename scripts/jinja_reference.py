@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Renders template snippets with Jinja2 configured as Hugging Face transformers does for chat
-templates, and writes the results to Tests/Fixtures/jinja-reference.json for JinjaTests.
+"""Renders template snippets and chat conversations with Jinja2 configured as Hugging Face
+transformers does for chat templates. Writes Tests/Fixtures/jinja-reference.json (snippets, for
+JinjaTests) and Tests/Fixtures/chat-reference.json (conversations in OpenAI form through the real
+templates in ../shared/testdata/templates and the ChatML fallback, for ChatTemplateTests).
 
 Environment: ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True,
 extensions=[loopcontrols]), HF's tojson filter (ensure_ascii=False, no HTML escaping) and
@@ -136,6 +138,65 @@ CASES = [
 ]
 
 
+TEMPLATES = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "testdata", "templates")
+# The same text as ChatTemplate.chatMLSource.
+CHATML = ("{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
+          "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
+TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Get the weather",
+          "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
+# Conversations as an OpenAI client sends them: tool-call arguments are JSON text.
+CONVERSATIONS = [
+    {"messages": [{"role": "user", "content": "  Hi \u00abthere\u00bb \U0001F44B  "}, {"role": "assistant", "content": "Hello"},
+                  {"role": "user", "content": "Weather?"},
+                  {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function",
+                   "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}]},
+                  {"role": "tool", "tool_call_id": "c1", "content": "sunny"}], "tools": TOOLS},
+    {"messages": [{"role": "user", "content": [{"type": "text", "text": "part one"}, {"type": "text", "text": "part two"}]}]},
+    {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]},
+]
+BOS_EOS = {"Qwen-Qwen2.5-7B-Instruct.jinja": ("", "<|im_end|>"), "google-gemma-2-2b-it.jinja": ("<bos>", "<eos>"),
+           "meta-llama-Llama-3.1-8B-Instruct.jinja": ("<|begin_of_text|>", "<|eot_id|>"),
+           "meta-llama-Llama-3.2-3B-Instruct.jinja": ("<|begin_of_text|>", "<|eot_id|>"),
+           "microsoft-Phi-3.5-mini-instruct.jinja": ("<s>", "<|endoftext|>"), "chatml": ("", ""), "parts": ("", "")}
+# A template that renders content given as a list of parts (as multimodal templates do).
+PARTS = ("{% for m in messages %}{{ m.role }}:{% if m.content is string %}{{ m.content }}{% else %}"
+         "{% for p in m.content %}[{{ p.type }}:{{ p.text }}]{% endfor %}{% endif %}\n{% endfor %}")
+
+
+def template_messages(messages, parts_as_text):
+    """What ChatTemplate documents it passes: arguments parsed from JSON; content parts joined with
+    "\\n" for templates that do not render part lists (none of the ones here do)."""
+    out = []
+    for m in messages:
+        m = json.loads(json.dumps(m))
+        if isinstance(m.get("content"), list) and parts_as_text:
+            m["content"] = "\n".join(p["text"] for p in m["content"] if p["type"] == "text")
+        for tc in m.get("tool_calls") or []:
+            tc["function"]["arguments"] = json.loads(tc["function"]["arguments"])
+        out.append(m)
+    return out
+
+
+def chat_cases():
+    cases = []
+    for name in sorted(BOS_EOS):
+        inline = {"chatml": CHATML, "parts": PARTS}
+        source = inline[name] if name in inline else open(os.path.join(TEMPLATES, name), encoding="utf-8").read()
+        bos, eos = BOS_EOS[name]
+        for i, conv in enumerate(CONVERSATIONS):
+            for agp in (True, False):
+                case = {"template": name, "source": source, "conversation": i, "add_generation_prompt": agp, "bos_token": bos, "eos_token": eos}
+                try:
+                    case["expected"] = env.from_string(source).render(
+                        messages=template_messages(conv["messages"], name != "parts"), tools=conv.get("tools"),
+                        add_generation_prompt=agp, bos_token=bos, eos_token=eos)
+                except Exception as e:  # noqa: BLE001 - the error is the reference
+                    case["error_type"] = type(e).__name__
+                    case["error"] = str(e)
+                cases.append(case)
+    return {"conversations": CONVERSATIONS, "cases": cases}
+
+
 def main():
     out = []
     for name, template, context in CASES:
@@ -151,6 +212,12 @@ def main():
         json.dump({"jinja2_version": jinja2.__version__, "cases": out}, f, ensure_ascii=False, indent=1)
         f.write("\n")
     print(f"wrote {len(out)} cases to {os.path.normpath(path)}")
+    chat = chat_cases()
+    path = os.path.join(os.path.dirname(__file__), "..", "Tests", "Fixtures", "chat-reference.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(chat, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    print(f"wrote {len(chat['cases'])} cases to {os.path.normpath(path)}")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ extension Renderer {
             guard indent == nil || indent?.isNone == true || indent?.intValue != nil else {
                 throw JinjaError(.unsupported, "tojson indent must be an integer")
             }
-            return .string(try value.toJSON(indent: indent?.intValue))
+            return .string(try value.jsonString(indent: indent?.intValue))
         case "length", "count":
             return .int(try length(of: value))
         case "trim":

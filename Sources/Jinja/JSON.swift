@@ -14,8 +14,9 @@ extension JinjaValue {
         self = v
     }
 
-    /// Python's `json.dumps(value, ensure_ascii=False, indent=indent)`.
-    func toJSON(indent: Int?) throws(JinjaError) -> String {
+    /// Python's `json.dumps(value, ensure_ascii=False, indent=indent)`, as the `tojson` filter prints.
+    /// Throws for values JSON cannot represent (Undefined, callables).
+    public func jsonString(indent: Int? = nil) throws(JinjaError) -> String {
         var out = ""
         try writeJSON(self, indent: indent, level: 0, into: &out)
         return out
