@@ -12,7 +12,7 @@ final class Renderer {
     private var callers: [(parameters: [MacroParameter], body: [Node])] = []
     /// Guards against runaway recursion through macros (a template is untrusted input).
     private var callDepth = 0
-    private static let maxCallDepth = 200
+    private static let maxCallDepth = 50
 
     enum Flow { case normal, breakLoop, continueLoop }
 
@@ -67,6 +67,13 @@ final class Renderer {
             var captured = ""
             _ = try render(body, into: &captured)
             out += try applyFilter(name, to: .string(captured), arguments: try evaluateArguments(args), line: line).pythonString
+        case let .scope(assignments, body, _):
+            // Assignments are evaluated in the outer scope, then bound in the new one.
+            var local = [String: JinjaValue]()
+            for (name, e) in assignments { local[name] = try evaluate(e) }
+            scopes.append(local)
+            defer { scopes.removeLast() }
+            return try render(body, into: &out)
         case .breakLoop:
             return .breakLoop
         case .continueLoop:
