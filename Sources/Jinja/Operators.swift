@@ -44,7 +44,7 @@ extension Renderer {
             return d[k] != nil
         case let .namespace(id):
             guard case let .string(k) = needle else { return false }
-            return namespaces[id][k] != nil
+            return namespaces[id.index][k] != nil
         default:
             throw JinjaError(.type, "argument of type '\(haystack.typeName)' is not iterable")
         }

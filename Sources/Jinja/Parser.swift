@@ -328,25 +328,23 @@ struct Parser {
     }
 
     private mutating func parseOr() throws(JinjaError) -> Expr {
-        var e = try parseAnd()
-        let saved = depth
-        defer { depth = saved }
-        while isName("or") {
-            try chainStep()
-            let line = advance().line
-            e = Expr(kind: .or(e, try parseAnd()), line: line)
-        }
-        return e
+        try parseLogical("or", make: ExprKind.or) { (p: inout Parser) throws(JinjaError) in try p.parseAnd() }
     }
 
     private mutating func parseAnd() throws(JinjaError) -> Expr {
-        var e = try parseNot()
+        try parseLogical("and", make: ExprKind.and) { (p: inout Parser) throws(JinjaError) in try p.parseNot() }
+    }
+
+    /// A left-associative chain of `keyword` (`and` / `or`) over operands parsed by `next`.
+    private mutating func parseLogical(_ keyword: String, make: (Expr, Expr) -> ExprKind,
+                                       next: (inout Parser) throws(JinjaError) -> Expr) throws(JinjaError) -> Expr {
+        var e = try next(&self)
         let saved = depth
         defer { depth = saved }
-        while isName("and") {
+        while isName(keyword) {
             try chainStep()
             let line = advance().line
-            e = Expr(kind: .and(e, try parseNot()), line: line)
+            e = Expr(kind: make(e, try next(&self)), line: line)
         }
         return e
     }

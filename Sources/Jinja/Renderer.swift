@@ -127,7 +127,7 @@ final class Renderer {
             guard case let .namespace(id) = lookup(object) else {
                 throw JinjaError(.type, "cannot assign attribute on non-namespace object '\(object)'", line: line)
             }
-            namespaces[id][attr] = value
+            namespaces[id.index][attr] = value
         case let .tuple(names):
             let values = try iterate(value, line: line)
             guard values.count == names.count else {
@@ -154,7 +154,7 @@ final class Renderer {
         case let .array(a): return a
         case let .dict(d): return d.keys.map { .string($0) }
         case let .string(s): return s.unicodeScalars.map { .string(String($0)) }
-        case let .namespace(id): return namespaces[id].keys.map { .string($0) }
+        case let .namespace(id): return namespaces[id.index].keys.map { .string($0) }
         default: throw JinjaError(.type, "'\(value.typeName)' object is not iterable", line: line)
         }
     }
@@ -253,7 +253,7 @@ final class Renderer {
         switch value {
         case let .undefined(hint): throw JinjaError(.undefined, hint)
         case let .dict(d): return d[name] ?? .undefined(hint: "'dict object' has no attribute '\(name)'")
-        case let .namespace(id): return namespaces[id][name] ?? .undefined(hint: "'Namespace object' has no attribute '\(name)'")
+        case let .namespace(id): return namespaces[id.index][name] ?? .undefined(hint: "'Namespace object' has no attribute '\(name)'")
         case .none: return .undefined(hint: "'None' has no attribute '\(name)'")
         default: return .undefined(hint: "'\(value.typeName) object' has no attribute '\(name)'")
         }
@@ -339,7 +339,7 @@ final class Renderer {
             }
             for (k, v) in args.keyword { d[k] = v }
             namespaces.append(d)
-            return .namespace(namespaces.count - 1)
+            return .namespace(NamespaceReference(index: namespaces.count - 1))
         case .dict:
             return .dict(JinjaDict(args.keyword))
         case .range:
