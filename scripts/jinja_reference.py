@@ -103,6 +103,8 @@ CASES = [
     ("filters_indent", "{{ 'a\nb\n\nc' | indent(2) }}|{{ 'a\nb' | indent(2, true) }}", {}),
     ("tojson_basic", "{{ v | tojson }}", {"v": {"s": "\u00e9\u00ab\U0001F44B\"\\\n\t\u0001<>&'", "i": 1, "f": 1.5, "b": True, "n": None, "l": [1, [2, {}], []], "e": {}}}),
     ("tojson_indent", "{{ v | tojson(indent=2) }}|{{ [] | tojson(indent=2) }}|{{ 'x' | tojson(indent=2) }}", {"v": {"a": [1, {"b": None}], "c": {}}}),
+    ("tojson_options", "{{ v | tojson(sort_keys=true) }}|{{ v | tojson(separators=(',', ':')) }}|{{ v | tojson(true) }}|{{ v | tojson(ensure_ascii=true, indent=1) }}", {"v": {"b": "\u00e9\U0001F44B\x7f", "a": [1, 2]}}),
+    ("format_filter", "{{ '%s=%d' | format('x', 3) }}|{{ 'n: %s' | format([1, 2]) }}", {}),
     ("tojson_float", "{{ [1.0, 0.1, 1e20, 1e-7, -2.5] | tojson }}", {}),
     # --- tests
     ("tests_types", "{{ 1 is number }} {{ 1.5 is float }} {{ 1 is integer }} {{ true is integer }} {{ true is boolean }} {{ 'a' is string }} {{ {} is mapping }} {{ [] is iterable }} {{ 'a' is iterable }} {{ 1 is iterable }} {{ [] is sequence }} {{ none is none }} {{ u is undefined }} {{ u is defined }} {{ raise_exception is callable }}", {}),
@@ -136,6 +138,9 @@ CASES = [
     ("err_div_zero", "{{ 1 / 0 }}", {}),
     ("err_items_non_mapping", "{{ [1] | items | list }}", {}),
     ("err_tojson_undefined", "{{ u | tojson }}", {}),
+    # errkind_*: Python's wording names its internal functions; only the error kind is compared.
+    ("errkind_filter_unknown_keyword", "{{ 'x' | trim(foo=1) }}", {}),
+    ("errkind_filter_too_many_args", "{{ 'x' | upper(1) }}", {}),
     ("err_syntax_unclosed", "{% if true %}x", {}),
     ("err_syntax_bad_expr", "{{ 1 + }}", {}),
 ]

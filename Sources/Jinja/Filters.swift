@@ -3,9 +3,39 @@
 extension Renderer {
     func applyFilter(_ name: String, to value: JinjaValue, arguments args: EvaluatedArguments, line: Int) throws(JinjaError) -> JinjaValue {
         do {
+            try checkFilterArguments(name, args)
             return try filter(name, value, args)
         } catch {
             throw error.at(line)
+        }
+    }
+
+    /// Parameter names of the filters with a fixed signature (Jinja2's, and Hugging Face's for
+    /// `tojson`), in positional order. Filters missing here take variable arguments.
+    private static let filterParameters: [String: [String]] = [
+        "default": ["default_value", "boolean"], "d": ["default_value", "boolean"],
+        "tojson": ["ensure_ascii", "indent", "separators", "sort_keys"],
+        "trim": ["chars"], "replace": ["old", "new", "count"], "join": ["d", "attribute"],
+        "int": ["default", "base"], "float": ["default"], "round": ["precision", "method"],
+        "sort": ["reverse", "case_sensitive", "attribute"], "dictsort": ["case_sensitive", "by", "reverse"],
+        "unique": ["case_sensitive", "attribute"], "min": ["case_sensitive", "attribute"], "max": ["case_sensitive", "attribute"],
+        "sum": ["attribute", "start"], "attr": ["name"], "indent": ["width", "first", "blank"],
+    ] .merging(["safe", "string", "length", "count", "upper", "lower", "capitalize", "title", "items", "list", "first",
+                "last", "reverse", "abs", "escape", "e", "wordcount"].map { ($0, []) }) { a, _ in a }
+
+    /// Rejects arguments a filter does not take, as Python would with a TypeError.
+    private func checkFilterArguments(_ name: String, _ args: EvaluatedArguments) throws(JinjaError) {
+        guard let parameters = Self.filterParameters[name] else { return }
+        guard args.positional.count <= parameters.count else {
+            throw JinjaError(.type, "filter '\(name)' takes at most \(parameters.count) argument(s) (\(args.positional.count) given)")
+        }
+        for (i, (keyword, _)) in args.keyword.enumerated() {
+            guard let index = parameters.firstIndex(of: keyword) else {
+                throw JinjaError(.type, "filter '\(name)' got an unexpected keyword argument '\(keyword)'")
+            }
+            guard index >= args.positional.count, !args.keyword[..<i].contains(where: { $0.0 == keyword }) else {
+                throw JinjaError(.type, "filter '\(name)' got multiple values for argument '\(keyword)'")
+            }
         }
     }
 
@@ -19,12 +49,32 @@ extension Renderer {
         case "string":
             return .string(value.pythonString)
         case "tojson":
-            // Hugging Face's tojson: json.dumps(x, ensure_ascii=False, indent=indent), no HTML escaping.
-            let indent = args.value(0, "indent")
-            guard indent == nil || indent?.isNone == true || indent?.intValue != nil else {
-                throw JinjaError(.unsupported, "tojson indent must be an integer")
+            // Hugging Face's tojson: json.dumps(x, ensure_ascii=False, indent=None, separators=None,
+            // sort_keys=False); no HTML escaping, unlike Jinja2's own tojson.
+            var indent: Int?
+            switch args.value(1, "indent") {
+            case nil, .none?: indent = nil
+            case let v?:
+                guard let i = v.intValue else { throw JinjaError(.unsupported, "tojson indent must be an integer") }
+                indent = i
             }
-            return .string(try value.jsonString(indent: indent?.intValue))
+            var separators: (String, String)?
+            switch args.value(2, "separators") {
+            case nil, .none?: separators = nil
+            case let .array(pair)?:
+                guard pair.count == 2, case let .string(item) = pair[0], case let .string(key) = pair[1] else {
+                    throw JinjaError(.type, "tojson separators must be a pair of strings")
+                }
+                separators = (item, key)
+            default: throw JinjaError(.type, "tojson separators must be a pair of strings")
+            }
+            let writer = JSONWriter(indent: indent, ensureASCII: args.value(0, "ensure_ascii")?.isTruthy ?? false,
+                                    sortKeys: args.value(3, "sort_keys")?.isTruthy ?? false, separators: separators)
+            return .string(try writer.write(value))
+        case "format":
+            // Jinja2's format filter: Python's `value % args` (or `% kwargs` as a mapping).
+            guard args.keyword.isEmpty else { throw JinjaError(.unsupported, "format filter with keyword arguments is not supported") }
+            return .string(try percentFormat(value.pythonString, .array(args.positional)))
         case "length", "count":
             return .int(try length(of: value))
         case "trim":

@@ -38,6 +38,11 @@ public enum JinjaValue: Sendable {
         return false
     }
 
+    public var isNone: Bool {
+        if case .none = self { return true }
+        return false
+    }
+
     /// Python's type name, as Jinja2 error messages print it.
     var typeName: String {
         switch self {

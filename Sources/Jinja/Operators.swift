@@ -144,7 +144,7 @@ extension Renderer {
     }
 
     /// Python's `format % values` for the conversions templates use: %s %r %d %i %f %%.
-    private func percentFormat(_ format: String, _ values: JinjaValue) throws(JinjaError) -> String {
+    func percentFormat(_ format: String, _ values: JinjaValue) throws(JinjaError) -> String {
         var args: [JinjaValue]
         if case let .array(a) = values { args = a } else { args = [values] }
         var out = ""

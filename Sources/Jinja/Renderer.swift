@@ -405,10 +405,3 @@ final class Renderer {
         return .string(out)
     }
 }
-
-extension JinjaValue {
-    var isNone: Bool {
-        if case .none = self { return true }
-        return false
-    }
-}
