@@ -141,6 +141,9 @@ CASES = [
     # errkind_*: Python's wording names its internal functions; only the error kind is compared.
     ("errkind_filter_unknown_keyword", "{{ 'x' | trim(foo=1) }}", {}),
     ("errkind_filter_too_many_args", "{{ 'x' | upper(1) }}", {}),
+    ("err_syntax_break_outside_loop", "a{% break %}b", {}),
+    ("err_syntax_break_in_macro", "{% for x in [1] %}{% macro m() %}{% break %}{% endmacro %}{% endfor %}", {}),
+    ("continue_in_with", "{% for x in [1, 2] %}{% if x == 1 %}{% with %}{% continue %}{% endwith %}{% endif %}{{ x }}{% endfor %}", {}),
     ("err_syntax_unclosed", "{% if true %}x", {}),
     ("err_syntax_bad_expr", "{{ 1 + }}", {}),
 ]

@@ -9,6 +9,8 @@ struct Parser {
     /// overflow the stack of the parser or of the renderer that walks the tree it builds.
     private var depth = 0
     static let maxDepth = 100
+    /// Number of enclosing `for` bodies within the current macro, for `break`/`continue` checks.
+    private var loopDepth = 0
 
     init(tokens: [Token]) {
         self.tokens = tokens
@@ -158,12 +160,10 @@ struct Parser {
             let (body, _) = try parseBody(until: ["endgeneration"])
             try expectBlockEnd()
             return .scope(assignments: [], body: body, line: line)
-        case "break":
+        case "break", "continue":
+            guard loopDepth > 0 else { throw JinjaError(.syntax, "'\(name)' outside loop", line: line) }
             try expectBlockEnd()
-            return .breakLoop(line: line)
-        case "continue":
-            try expectBlockEnd()
-            return .continueLoop(line: line)
+            return name == "break" ? .breakLoop(line: line) : .continueLoop(line: line)
         case "elif", "else", "endif", "endfor", "endset", "endmacro", "endcall", "endfilter", "endwith", "endgeneration":
             throw JinjaError(.syntax, "unexpected '\(name)'", line: line)
         default:
@@ -232,7 +232,9 @@ struct Parser {
             throw JinjaError(.unsupported, "recursive for loops are not supported", line: line)
         }
         try expectBlockEnd()
+        loopDepth += 1
         let (body, end) = try parseBody(until: ["else", "endfor"])
+        loopDepth -= 1
         var elseBody = [Node]()
         try expectBlockEnd()
         if end?.name == "else" {
@@ -274,10 +276,18 @@ struct Parser {
         let name = try expectName()
         let params = try parseParameters()
         try expectBlockEnd()
-        let (body, _) = try parseBody(until: ["endmacro"])
+        let body = try parseMacroBody(until: "endmacro")
         if case .name = current.kind { _ = advance() } // `{% endmacro name %}`
         try expectBlockEnd()
         return .macro(Macro(name: name, parameters: params, body: body), line: line)
+    }
+
+    /// A macro or call-block body: loops around the definition do not enclose it.
+    private mutating func parseMacroBody(until end: String) throws(JinjaError) -> [Node] {
+        let saved = loopDepth
+        loopDepth = 0
+        defer { loopDepth = saved }
+        return try parseBody(until: [end]).0
     }
 
     private mutating func parseCallBlock(line: Int) throws(JinjaError) -> Node {
@@ -285,7 +295,7 @@ struct Parser {
         let call = try parseExpression()
         guard case .call = call.kind else { throw JinjaError(.syntax, "expected a macro call after 'call'", line: line) }
         try expectBlockEnd()
-        let (body, _) = try parseBody(until: ["endcall"])
+        let body = try parseMacroBody(until: "endcall")
         try expectBlockEnd()
         return .callBlock(callerParameters: params, call: call, body: body, line: line)
     }

@@ -35,7 +35,7 @@ struct ReferenceCase: CustomTestStringConvertible, Sendable {
         switch errorType {
         case "UndefinedError": return .undefined
         case "TemplateError": return .raised
-        case "TemplateSyntaxError": return .syntax
+        case "TemplateSyntaxError", "SyntaxError": return .syntax
         case "TypeError", "ValueError", "SecurityError", "ZeroDivisionError": return .type
         default: return nil
         }
