@@ -1,3 +1,5 @@
+import Foundation
+
 // Jinja2's built-in filters and tests that chat templates use, plus Hugging Face's `tojson`.
 
 extension Renderer {
@@ -55,7 +57,9 @@ extension Renderer {
             switch args.value(1, "indent") {
             case nil, .none?: indent = nil
             case let v?:
-                guard let i = v.intValue else { throw JinjaError(.unsupported, "tojson indent must be an integer") }
+                guard let i = v.intValue, i <= Self.maxIndent else {
+                    throw JinjaError(.unsupported, "tojson indent must be an integer up to \(Self.maxIndent)")
+                }
                 indent = i
             }
             var separators: (String, String)?
@@ -172,7 +176,7 @@ extension Renderer {
             guard case let .string(attr)? = args.value(0, "name") else { throw JinjaError(.type, "attr needs a name") }
             return try attribute(of: value, attr)
         case "indent":
-            return .string(indent(value.pythonString, width: args.value(0, "width") ?? .int(4),
+            return .string(try indent(value.pythonString, width: args.value(0, "width") ?? .int(4),
                                   first: args.value(1, "first")?.isTruthy ?? false, blank: args.value(2, "blank")?.isTruthy ?? false))
         case "wordcount":
             return .int(value.pythonString.unicodeScalars.split { !($0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_") }.count)
@@ -295,16 +299,28 @@ extension Renderer {
         }
         if case let .int(i) = value, method == "common" { return .int(i) }
         guard let x = value.numericValue else { throw JinjaError(.type, "type \(value.typeName) doesn't define __round__ method") }
-        var scale = 1.0
-        for _ in 0 ..< abs(precision) { scale *= 10 }
+        // A double has at most 17 significant digits and 10^±308 bounds its range: beyond those
+        // precisions rounding is the identity, or gives zero.
+        if precision > 17 || !x.isFinite { return .double(x) }
+        if precision < -308 { return .double(0 * x) }
+        let scale = pow(10, Double(abs(precision)))
         let scaled = precision >= 0 ? x * scale : x / scale
         let rounded = scaled.rounded(rule)
         return .double(precision >= 0 ? rounded / scale : rounded * scale)
     }
 
-    private func indent(_ s: String, width: JinjaValue, first: Bool, blank: Bool) -> String {
+    /// Cap on `indent` widths (filter and tojson), so a template cannot request a huge allocation.
+    static let maxIndent = 1_000
+
+    private func indent(_ s: String, width: JinjaValue, first: Bool, blank: Bool) throws(JinjaError) -> String {
         let pad: String
-        if case let .string(p) = width { pad = p } else { pad = String(repeating: " ", count: max(0, width.intValue ?? 4)) }
+        if case let .string(p) = width {
+            pad = p
+        } else {
+            let n = width.intValue ?? 4
+            guard n <= Self.maxIndent else { throw JinjaError(.unsupported, "indent width must be at most \(Self.maxIndent)") }
+            pad = String(repeating: " ", count: max(0, n))
+        }
         var lines = s.components(separatedBy: "\n")
         for i in lines.indices where (i > 0 || first) && (blank || !lines[i].unicodeScalars.allSatisfy(isPythonSpace)) {
             lines[i] = pad + lines[i]

@@ -1,5 +1,14 @@
 import Foundation
 
+/// Bounds on the work one render may do: a template is untrusted input (it comes with a model file
+/// or a request), so loops, recursion and output size are capped rather than left to exhaust the
+/// machine. The defaults are far above what real chat templates need.
+struct RenderLimits {
+    var maxIterations = 10_000_000
+    var maxOutputBytes = 64 << 20
+    var maxCallDepth = 50
+}
+
 /// Walks the parsed nodes for one render. Holds all per-render mutable state (variable scopes,
 /// namespace objects, macros), so a `Template` itself stays immutable and shareable.
 final class Renderer {
@@ -10,14 +19,15 @@ final class Renderer {
     var namespaces: [JinjaDict] = []
     private var macros: [(macro: Macro, caller: Int?)] = []
     private var callers: [(parameters: [MacroParameter], body: [Node])] = []
-    /// Guards against runaway recursion through macros (a template is untrusted input).
+    private let limits: RenderLimits
     private var callDepth = 0
-    private static let maxCallDepth = 50
+    private var iterations = 0
 
     enum Flow { case normal, breakLoop, continueLoop }
 
-    init(context: [String: JinjaValue]) {
+    init(context: [String: JinjaValue], limits: RenderLimits) {
         scopes = [context, [:]]
+        self.limits = limits
     }
 
     // MARK: - Statements
@@ -34,8 +44,10 @@ final class Renderer {
         switch node {
         case let .text(s):
             out += s
+            try checkOutputSize(out)
         case let .output(e):
             out += try evaluate(e).pythonString
+            try checkOutputSize(out)
         case let .ifStatement(branches, elseBody, _):
             for (condition, body) in branches where try evaluate(condition).isTruthy {
                 return try render(body, into: &out)
@@ -82,6 +94,19 @@ final class Renderer {
         return .normal
     }
 
+    private func checkOutputSize(_ out: String) throws(JinjaError) {
+        guard out.utf8.count <= limits.maxOutputBytes else {
+            throw JinjaError(.type, "template output exceeds \(limits.maxOutputBytes) bytes")
+        }
+    }
+
+    private func countIteration(line: Int) throws(JinjaError) {
+        iterations += 1
+        guard iterations <= limits.maxIterations else {
+            throw JinjaError(.type, "template exceeds \(limits.maxIterations) loop iterations", line: line)
+        }
+    }
+
     private func executeFor(target: AssignTarget, iterable: Expr, condition: Expr?, body: [Node], elseBody: [Node],
                             line: Int, into out: inout String) throws(JinjaError) -> Flow {
         var items = try iterate(try evaluate(iterable), line: line)
@@ -89,6 +114,7 @@ final class Renderer {
             // The loop filter sees only the loop variable; `loop` then counts the kept items.
             var kept = [JinjaValue]()
             for item in items {
+                try countIteration(line: line)
                 scopes.append([:])
                 defer { scopes.removeLast() }
                 try assign(target, item, line: line)
@@ -99,6 +125,7 @@ final class Renderer {
         if items.isEmpty { return try render(elseBody, into: &out) }
         let n = items.count
         for (i, item) in items.enumerated() {
+            try countIteration(line: line)
             var loop = JinjaDict()
             loop["index"] = .int(i + 1)
             loop["index0"] = .int(i)
@@ -379,7 +406,7 @@ final class Renderer {
         guard arguments.positional.count <= parameters.count else {
             throw JinjaError(.type, "macro '\(name)' takes not more than \(parameters.count) argument(s)", line: line)
         }
-        guard callDepth < Self.maxCallDepth else { throw JinjaError(.type, "macro recursion too deep", line: line) }
+        guard callDepth < limits.maxCallDepth else { throw JinjaError(.type, "macro recursion too deep", line: line) }
         var local = extra
         for (i, p) in parameters.enumerated() {
             if let v = arguments.value(i, p.name) {

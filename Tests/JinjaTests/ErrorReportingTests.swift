@@ -89,8 +89,36 @@ import Testing
         #expect(try Template(countdown).render([:]) == "543210")
     }
 
-    @Test func rangeIsBounded() throws {
+    @Test func allocationsAreBounded() throws {
         #expect(error("{{ range(100000000) | length }}")?.kind == .type)
+        #expect(error("{{ 'ab' * 10000000 }}")?.kind == .type)
+        #expect(error("{{ [1, 2] * 10000000 }}")?.kind == .type)
+        #expect(error("{{ 'x' | indent(100000000) }}")?.kind == .unsupported)
+        #expect(error("{{ [1] | tojson(indent=100000000) }}")?.kind == .unsupported)
+        #expect(try Template("{{ 1.5 | round(400) }} {{ 1.5 | round(-400) }}").render([:]) == "1.5 0.0")
+        #expect(error("{{ '%d' % 1e300 }}")?.kind == .unsupported)
+        #expect(error("{{ '%f' % 1e300 }}")?.kind == .unsupported)
+    }
+
+    @Test func loopIterationsAreBounded() throws {
+        let t = try Template("{% for i in range(100) %}{% for j in range(100) if j > 1000 %}{% endfor %}{% endfor %}")
+        var limits = RenderLimits()
+        limits.maxIterations = 5_000
+        let e = try #require(throws: JinjaError.self) { _ = try t.render([:], limits: limits) }
+        #expect(e.message.contains("loop iterations"))
+        limits.maxIterations = 10_100
+        #expect(try t.render([:], limits: limits) == "")
+    }
+
+    @Test func outputSizeIsBounded() throws {
+        let t = try Template("{% for i in range(10) %}{{ 'x' * 1000 }}{% endfor %}{% set s %}{{ 'y' * 3000 }}{% endset %}")
+        var limits = RenderLimits()
+        limits.maxOutputBytes = 9_999
+        #expect(throws: JinjaError.self) { _ = try t.render([:], limits: limits) }
+        limits.maxOutputBytes = 10_000
+        #expect(try t.render([:], limits: limits).count == 10_000)
+        limits.maxOutputBytes = 2_999 // the captured block alone is over
+        #expect(throws: JinjaError.self) { _ = try Template("{% set s %}{{ 'y' * 3000 }}{% endset %}").render([:], limits: limits) }
     }
 
     @Test func generationBlockRendersItsBody() throws {
