@@ -164,14 +164,20 @@ CONVERSATIONS = [
                   {"role": "tool", "tool_call_id": "c1", "content": "sunny"}], "tools": TOOLS},
     {"messages": [{"role": "user", "content": [{"type": "text", "text": "part one"}, {"type": "text", "text": "part two"}]}]},
     {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]},
+    {"messages": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "4", "reasoning_content": "add"}]},
 ]
 BOS_EOS = {"Qwen-Qwen2.5-7B-Instruct.jinja": ("", "<|im_end|>"), "google-gemma-2-2b-it.jinja": ("<bos>", "<eos>"),
            "meta-llama-Llama-3.1-8B-Instruct.jinja": ("<|begin_of_text|>", "<|eot_id|>"),
            "meta-llama-Llama-3.2-3B-Instruct.jinja": ("<|begin_of_text|>", "<|eot_id|>"),
-           "microsoft-Phi-3.5-mini-instruct.jinja": ("<s>", "<|endoftext|>"), "chatml": ("", ""), "parts": ("", "")}
+           "microsoft-Phi-3.5-mini-instruct.jinja": ("<s>", "<|endoftext|>"), "chatml": ("", ""), "parts": ("", ""), "extra_fields": ("", "")}
 # A template that renders content given as a list of parts (as multimodal templates do).
 PARTS = ("{% for m in messages %}{{ m.role }}:{% if m.content is string %}{{ m.content }}{% else %}"
          "{% for p in m.content %}[{{ p.type }}:{{ p.text }}]{% endfor %}{% endif %}\n{% endfor %}")
+
+
+# A template that reads a message field beyond role/content (as Qwen3's does with reasoning_content).
+EXTRA = ("{% for m in messages %}{{ m.role }}{% if m.reasoning_content is defined %}({{ m.reasoning_content }}){% endif %}"
+         ":{{ m.content }}|{% endfor %}")
 
 
 def template_messages(messages, parts_as_text):
@@ -191,7 +197,7 @@ def template_messages(messages, parts_as_text):
 def chat_cases():
     cases = []
     for name in sorted(BOS_EOS):
-        inline = {"chatml": CHATML, "parts": PARTS}
+        inline = {"chatml": CHATML, "parts": PARTS, "extra_fields": EXTRA}
         source = inline[name] if name in inline else open(os.path.join(TEMPLATES, name), encoding="utf-8").read()
         bos, eos = BOS_EOS[name]
         for i, conv in enumerate(CONVERSATIONS):

@@ -38,13 +38,18 @@ public struct ChatMessage: Sendable {
     /// For `role == "tool"`: the id of the call this message answers.
     public var toolCallID: String?
     public var name: String?
+    /// Any other fields, passed to the template unchanged (e.g. `reasoning_content`, which some
+    /// templates render).
+    public var extra: JinjaDict
 
-    public init(role: String, content: Content?, toolCalls: [ToolCall] = [], toolCallID: String? = nil, name: String? = nil) {
+    public init(role: String, content: Content?, toolCalls: [ToolCall] = [], toolCallID: String? = nil, name: String? = nil,
+                extra: JinjaDict = JinjaDict()) {
         self.role = role
         self.content = content
         self.toolCalls = toolCalls
         self.toolCallID = toolCallID
         self.name = name
+        self.extra = extra
     }
 
     public init(role: String, text: String) {
@@ -96,7 +101,11 @@ public struct ChatMessage: Sendable {
         var toolCallID: String?, name: String?
         if case let .string(s)? = d["tool_call_id"] { toolCallID = s }
         if case let .string(s)? = d["name"] { name = s }
-        self.init(role: role, content: content, toolCalls: calls, toolCallID: toolCallID, name: name)
+        var extra = JinjaDict()
+        for (key, value) in d.pairs where !["role", "content", "tool_calls", "tool_call_id", "name"].contains(key) {
+            extra[key] = value
+        }
+        self.init(role: role, content: content, toolCalls: calls, toolCallID: toolCallID, name: name, extra: extra)
     }
 
     /// Reads a JSON array of messages.
@@ -264,6 +273,7 @@ public struct ChatTemplate: Sendable {
         }
         if let id = message.toolCallID { d["tool_call_id"] = .string(id) }
         if let name = message.name { d["name"] = .string(name) }
+        for (key, value) in message.extra.pairs where d[key] == nil { d[key] = value }
         return .dict(d)
     }
 

@@ -55,7 +55,7 @@ struct ChatCase: CustomTestStringConvertible, Sendable {
     static let cases = (try? ChatCase.load()) ?? []
 
     @Test func casesLoaded() {
-        #expect(Self.cases.count == 42)
+        #expect(Self.cases.count == 64)
     }
 
     @Test(arguments: cases)
