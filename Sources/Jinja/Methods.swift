@@ -93,8 +93,8 @@ extension Renderer {
         case "isdigit": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.numericType == .decimal || $0.properties.numericType == .digit })
         case "isalpha": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy(\.properties.isAlphabetic))
         case "isspace": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy(isPythonSpace))
-        case "islower": return .bool(s.lowercased() == s && s.uppercased() != s)
-        case "isupper": return .bool(s.uppercased() == s && s.lowercased() != s)
+        case "islower": return .bool(pyIsLower(s))
+        case "isupper": return .bool(pyIsUpper(s))
         case "format": return .string(try pyFormat(s, args))
         default: return nil
         }
@@ -249,6 +249,18 @@ func pyReplace(_ s: String, _ old: String, _ new: String, count: Int) -> String 
         }
     }
     return String(out)
+}
+
+/// Python's `str.islower()`: some lower-case character and no upper- or title-case one.
+func pyIsLower(_ s: String) -> Bool {
+    s.unicodeScalars.contains(where: \.properties.isLowercase)
+        && !s.unicodeScalars.contains(where: { $0.properties.isUppercase || $0.properties.generalCategory == .titlecaseLetter })
+}
+
+/// Python's `str.isupper()`: some upper-case character and no lower- or title-case one.
+func pyIsUpper(_ s: String) -> Bool {
+    s.unicodeScalars.contains(where: \.properties.isUppercase)
+        && !s.unicodeScalars.contains(where: { $0.properties.isLowercase || $0.properties.generalCategory == .titlecaseLetter })
 }
 
 /// Python's `str.capitalize()`: first character upper case, the rest lower case.

@@ -89,7 +89,10 @@ extension Renderer {
         if op == "%", case let .string(format) = a {
             return .string(try percentFormat(format, b))
         }
-        let unsupported = JinjaError(.type, "unsupported operand type(s) for \(op): '\(a.typeName)' and '\(b.typeName)'")
+        var unsupported = JinjaError(.type, "unsupported operand type(s) for \(op == "**" ? "** or pow()" : op): '\(a.typeName)' and '\(b.typeName)'")
+        if op == "*", a.isSequence || b.isSequence {
+            unsupported = JinjaError(.type, "can't multiply sequence by non-int of type '\((a.isSequence ? b : a).typeName)'")
+        }
         if let x = a.intValue, let y = b.intValue {
             switch op {
             case "+", "-", "*":
@@ -100,7 +103,7 @@ extension Renderer {
                 guard y != 0 else { throw JinjaError(.type, "division by zero") }
                 return .double(Double(x) / Double(y))
             case "//", "%":
-                guard y != 0 else { throw JinjaError(.type, "integer division or modulo by zero") }
+                guard y != 0 else { throw JinjaError(.type, op == "%" ? "integer modulo by zero" : "integer division or modulo by zero") }
                 // Python rounds the quotient toward negative infinity; the remainder takes the divisor's sign.
                 var q = x / y, r = x % y
                 if r != 0, (r < 0) != (y < 0) { q -= 1; r += y }
@@ -191,6 +194,16 @@ func formatFixed(_ value: Double) -> String {
     let frac = String(Int64(scaled - whole * 1_000_000))
     let sign = value < 0 && scaled != 0 ? "-" : ""
     return sign + String(Int64(whole)) + "." + String(repeating: "0", count: max(0, 6 - frac.count)) + frac
+}
+
+extension JinjaValue {
+    /// A Python sequence that `*` repeats (str or list).
+    var isSequence: Bool {
+        switch self {
+        case .string, .array: return true
+        default: return false
+        }
+    }
 }
 
 /// Python string ordering: by code point.

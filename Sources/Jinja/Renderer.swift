@@ -330,7 +330,10 @@ final class Renderer {
         case let .string(s):
             let scalars = Array(s.unicodeScalars)
             return .string(String(String.UnicodeScalarView(indices(count: scalars.count).map { scalars[$0] })))
-        default: throw JinjaError(.type, "'\(value.typeName)' object is not subscriptable")
+        default:
+            // Jinja2 compiles slices to a plain Python subscript (no Undefined fallback, unlike
+            // `x[i]`), so slicing a non-sequence is Python's TypeError.
+            throw JinjaError(.type, "'\(value.typeName)' object is not subscriptable")
         }
     }
 
