@@ -122,7 +122,9 @@ final class Renderer {
             }
             items = kept
         }
-        if items.isEmpty { return try render(elseBody, into: &out) }
+        // Jinja2 clears its "run the else block" flag at the end of the loop body, so the else block
+        // runs unless some iteration got there: also when every iteration ended in break/continue.
+        var completedIteration = false
         let n = items.count
         for (i, item) in items.enumerated() {
             try countIteration(line: line)
@@ -141,9 +143,11 @@ final class Renderer {
             scopes.append(["loop": .dict(loop)])
             defer { scopes.removeLast() }
             try assign(target, item, line: line)
-            if try render(body, into: &out) == .breakLoop { break }
+            let flow = try render(body, into: &out)
+            if flow == .breakLoop { break }
+            if flow == .normal { completedIteration = true }
         }
-        return .normal
+        return completedIteration ? .normal : try render(elseBody, into: &out)
     }
 
     private func assign(_ target: AssignTarget, _ value: JinjaValue, line: Int) throws(JinjaError) {
