@@ -31,14 +31,14 @@ let package = Package(
         .target(name: "Tokenizer", dependencies: ["GGUF", "Jinja"], swiftSettings: swiftSettings),
         .target(name: "Models", dependencies: ["GGUF", "Kernels", "Tokenizer"], swiftSettings: swiftSettings),
         .executableTarget(name: "swiftlet", dependencies: [
-            "GGUF", "Kernels", "Tokenizer", "Models",
+            "GGUF", "Kernels", "Jinja", "Tokenizer", "Models",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF", "CBLAS"]),
         .testTarget(name: "JinjaTests", dependencies: ["Jinja"]),
-        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF", "Jinja"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tokenizer", "GGUF", "Kernels"], exclude: ["Vectors"]),
     ],
     swiftLanguageModes: [.v6]

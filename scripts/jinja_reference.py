@@ -142,6 +142,8 @@ CASES = [
     ("case_tests", "{{ '' is lower }} {{ '1' is lower }} {{ 'a1' is lower }} {{ 'Ab' is upper }} {{ 'AB1' is upper }} {{ true is upper }} {{ 'a'.islower() }} {{ ''.isupper() }}", {}),
     ("max_min_ties", "{{ ['b', 'a', 'B'] | max }} {{ ['B', 'b', 'a'] | max }} {{ ['b', 'A', 'a'] | min }}", {}),
     ("float_parity", "{{ 1e3 is even }} {{ 3.0 is odd }} {{ 2.5 is odd }} {{ 9.0 is divisibleby 3 }}", {}),
+    ("tuples", "{{ (1, 'a') }} {{ (1,) }} {{ () }} {{ d.items() | list }} {{ d | dictsort }} {{ (1, 2) == [1, 2] }} {{ (1, 2) + (3,) }} {{ (1, 2)[::-1] }} {{ (1, 2) | tojson }} {{ '%s' % [1, 2] }} {{ '%s-%s' % (1, 2) }} {% for k, v in d.items() %}{{ loop.previtem }}{% endfor %}", {"d": {"b": 1, "a": 2}}),
+    ("err_tuple_plus_list", "{{ (1, 2) + [3] }}", {}),
     ("for_else_after_break_or_continue", "{% for x in [1, 2] %}{% continue %}{% else %}E1{% endfor %}|{% for x in [1, 2] %}{% break %}{% else %}E2{% endfor %}|{% for x in [1, 2] %}{% if x == 2 %}{% break %}{% endif %}{% else %}E3{% endfor %}|{% for x in [1, 2] %}{% if x == 1 %}{% continue %}{% endif %}{% else %}E4{% endfor %}", {}),
     ("err_loop_in_for_else", "{% for x in [1] %}{% break %}{% else %}{{ loop.index }}{% endfor %}", {}),
     ("err_divisibleby_string", "{{ 'a' is divisibleby 2 }}", {}),

@@ -65,12 +65,11 @@ extension Renderer {
             var separators: (String, String)?
             switch args.value(2, "separators") {
             case nil, .none?: separators = nil
-            case let .array(pair)?:
-                guard pair.count == 2, case let .string(item) = pair[0], case let .string(key) = pair[1] else {
+            case let v?:
+                guard let pair = v.elements, pair.count == 2, case let .string(item) = pair[0], case let .string(key) = pair[1] else {
                     throw JinjaError(.type, "tojson separators must be a pair of strings")
                 }
                 separators = (item, key)
-            default: throw JinjaError(.type, "tojson separators must be a pair of strings")
             }
             let writer = JSONWriter(indent: indent, ensureASCII: args.value(0, "ensure_ascii")?.isTruthy ?? false,
                                     sortKeys: args.value(3, "sort_keys")?.isTruthy ?? false, separators: separators)
@@ -78,7 +77,7 @@ extension Renderer {
         case "format":
             // Jinja2's format filter: Python's `value % args` (or `% kwargs` as a mapping).
             guard args.keyword.isEmpty else { throw JinjaError(.unsupported, "format filter with keyword arguments is not supported") }
-            return .string(try percentFormat(value.pythonString, .array(args.positional)))
+            return .string(try percentFormat(value.pythonString, .tuple(args.positional)))
         case "length", "count":
             return .int(try length(of: value))
         case "trim":
@@ -100,7 +99,7 @@ extension Renderer {
         case "items":
             switch value {
             case .undefined: return .array([])
-            case let .dict(d): return .array(d.pairs.map { .array([.string($0.0), $0.1]) })
+            case let .dict(d): return .array(d.pairs.map { .tuple([.string($0.0), $0.1]) })
             default: throw JinjaError(.type, "Can only get item pairs from a mapping.")
             }
         case "list":
@@ -145,7 +144,7 @@ extension Renderer {
             if case let .undefined(hint) = value { throw JinjaError(.undefined, hint) }
             guard case let .dict(d) = value else { throw JinjaError(.type, "dictsort needs a mapping") }
             let byValue = args.value(1, "by")?.pythonString == "value"
-            let pairs = d.pairs.map { JinjaValue.array([.string($0.0), $0.1]) }
+            let pairs = d.pairs.map { JinjaValue.tuple([.string($0.0), $0.1]) }
             return .array(try sorted(pairs, reverse: args.value(2, "reverse")?.isTruthy ?? false,
                                      caseSensitive: args.value(0, "case_sensitive")?.isTruthy ?? false,
                                      attribute: .int(byValue ? 1 : 0)))
@@ -195,7 +194,7 @@ extension Renderer {
         switch value {
         case .undefined: return 0
         case let .string(s): return s.unicodeScalars.count
-        case let .array(a): return a.count
+        case let .array(a), let .tuple(a): return a.count
         case let .dict(d): return d.count
         default: throw JinjaError(.type, "object of type '\(value.typeName)' has no len()")
         }
@@ -355,7 +354,7 @@ extension Renderer {
         case "mapping": if case .dict = value { return true } else { return false }
         case "iterable", "sequence":
             switch value {
-            case .undefined, .string, .array, .dict: return true
+            case .undefined, .string, .array, .tuple, .dict: return true
             default: return false
             }
         case "callable": if case .callable = value { return true } else { return false }

@@ -12,6 +12,7 @@ extension Renderer {
             case let .string(s): return try stringMethod(name, s, args)
             case let .dict(d): return try dictMethod(name, d, args)
             case let .array(a): return try listMethod(name, a, args)
+            case let .tuple(a): return ["index", "count"].contains(name) ? try listMethod(name, a, args) : nil
             default: return nil
             }
         } catch {
@@ -38,8 +39,7 @@ extension Renderer {
         case "startswith", "endswith":
             let candidates: [JinjaValue]
             switch args.value(0, "prefix") {
-            case let .array(a)?: candidates = a
-            case let v?: candidates = [v]
+            case let v?: candidates = v.elements ?? [v]
             case nil: throw JinjaError(.type, "\(name)() takes at least 1 argument (0 given)")
             }
             let scalars = Array(s.unicodeScalars)
@@ -102,7 +102,7 @@ extension Renderer {
 
     private func dictMethod(_ name: String, _ d: JinjaDict, _ args: EvaluatedArguments) throws(JinjaError) -> JinjaValue? {
         switch name {
-        case "items": return .array(d.pairs.map { .array([.string($0.0), $0.1]) })
+        case "items": return .array(d.pairs.map { .tuple([.string($0.0), $0.1]) })
         case "keys": return .array(d.keys.map { .string($0) })
         case "values": return .array(d.values)
         case "get":
