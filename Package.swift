@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Tokenizer", dependencies: ["GGUF", "Jinja"], swiftSettings: swiftSettings),
         .target(name: "Models", dependencies: ["GGUF", "Kernels", "Tokenizer"], swiftSettings: swiftSettings),
         .executableTarget(name: "swiftlet", dependencies: [
-            "GGUF", "Kernels", "Tokenizer", "Models",
+            "GGUF", "Kernels", "Jinja", "Tokenizer", "Models",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
@@ -39,7 +39,7 @@ let package = Package(
         // Vectors/ holds reference JSON the tests read through #filePath, not bundled resources.
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF", "CBLAS"], exclude: ["Vectors"]),
         .testTarget(name: "JinjaTests", dependencies: ["Jinja"]),
-        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF", "Jinja"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tokenizer", "GGUF", "Kernels"], exclude: ["Vectors"]),
     ],
     swiftLanguageModes: [.v6]
