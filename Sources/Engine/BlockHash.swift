@@ -23,12 +23,10 @@ struct BlockHash: Hashable, Sendable {
         return BlockHash(lo: mix(a ^ UInt64(tokens.count)), hi: mix(b &+ UInt64(tokens.count)))
     }
 
-    /// SplitMix64's finaliser: a bijective avalanche on 64 bits.
+    /// SplitMix64's output function: a bijective avalanche on 64 bits.
     @inline(__always)
     private static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        var g = SplitMix64(seed: x)
+        return g.next()
     }
 }
