@@ -87,7 +87,7 @@ final class EngineCore {
     func step() -> Bool {
         scheduler.schedule(into: &batch)
         guard batch.count > 0 else { return false }
-        for copy in blocks.takePendingCopies() { cache.copyBlock(from: Int(copy.from), to: Int(copy.to)) }
+        blocks.runPendingCopies { cache.copyBlock(from: Int($0), to: Int($1)) }
         let vocab = model.vocabularySize
         let rows = UnsafeMutableBufferPointer(rebasing: logits[0 ..< batch.logitRows.count * vocab])
         do {

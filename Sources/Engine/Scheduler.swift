@@ -55,18 +55,10 @@ final class Scheduler {
         scheduled.removeAll(keepingCapacity: true)
         var budget = maxBatchTokens
         var preempted = false
-        // `running` changes as sequences are preempted; iterate a snapshot, skipping the preempted.
+        // `running` changes as sequences are preempted; walk a snapshot, skipping the preempted.
         let snapshot = running
-        for decodePass in [true, false] {
-            for seq in snapshot where seq.status == .running && (seq.pendingTokens == 1) == decodePass {
-                guard budget > 0 else { break }
-                let n = min(seq.pendingTokens, budget)
-                if allocateOrPreempt(seq, newTokens: n, budget: &budget, preempted: &preempted) {
-                    scheduled.append(ScheduledSequence(seq: seq, newTokens: n))
-                    budget -= n
-                }
-            }
-        }
+        scheduleRunning(snapshot, decoding: true, budget: &budget, preempted: &preempted)
+        scheduleRunning(snapshot, decoding: false, budget: &budget, preempted: &preempted)
         // Admitting while preempting would only thrash: the freed blocks go to the preempted first.
         while !preempted, budget > 0, running.count < maxRunningSequences, let seq = waiting.first {
             let prefix = blocks.cachedPrefix(of: seq)
@@ -82,6 +74,19 @@ final class Scheduler {
             budget -= n
         }
         fill(&batch)
+    }
+
+    /// Schedules the running sequences that need one token (`decoding`) or more (prefill chunks).
+    private func scheduleRunning(_ sequences: [SequenceState], decoding: Bool, budget: inout Int,
+                                 preempted: inout Bool) {
+        for seq in sequences where seq.status == .running && (seq.pendingTokens == 1) == decoding {
+            guard budget > 0 else { return }
+            let n = min(seq.pendingTokens, budget)
+            if allocateOrPreempt(seq, newTokens: n, budget: &budget, preempted: &preempted) {
+                scheduled.append(ScheduledSequence(seq: seq, newTokens: n))
+                budget -= n
+            }
+        }
     }
 
     /// Gets blocks for `seq`'s next `newTokens`, preempting the lowest-ranked running sequence
