@@ -80,6 +80,18 @@ private func request(_ promptTokens: [Int32], maxTokens: Int, sampling: Sampling
         try core.blocks.checkInvariants(liveSequences: [])
     }
 
+    @Test func theMostRecentlyAdmittedSequenceIsPreempted() throws {
+        let model = FakeModel()
+        // 8 usable blocks; each request grows to 8 + 16 = 24 tokens = 6 blocks: both cannot finish together.
+        let core = try makeCore(model, blocks: 8, prefixCaching: false)
+        let first = try core.submit(request(prompt(8), maxTokens: 16, ignoreEOS: true), id: 1)
+        let second = try core.submit(request(prompt(8, salt: 1), maxTokens: 16, ignoreEOS: true), id: 2)
+        try core.runToCompletion()
+        #expect(first.summary?.preemptions == 0)
+        #expect(second.summary?.preemptions ?? 0 > 0)
+        #expect(second.tokens == referenceTokens(request(prompt(8, salt: 1), maxTokens: 16, ignoreEOS: true)))
+    }
+
     @Test func aHigherPriorityRequestIsAdmittedFirst() throws {
         let model = FakeModel()
         let core = try makeCore(model, blocks: 50, maxRunning: 1)
