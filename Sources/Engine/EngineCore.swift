@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import Models
 
 /// The engine's step loop without the thread: `schedule() → model.forward → postprocess`.
@@ -13,17 +14,20 @@ final class EngineCore {
     private let endOfGeneration: Set<Int32>
     private let detokenizer: (any Detokenizer)?
     private let logger: Logger
+    private let metrics: EngineMetrics
     private let logits: UnsafeMutableBufferPointer<Float>   // [maxRunningSequences, vocab]
     private let forkLogits: UnsafeMutableBufferPointer<Float>   // [vocab], the row n completions share
     private var batch = ForwardBatch()
     /// Every request's live completions.
     private var live: [RequestID: [SequenceState]] = [:]
     private var arrivals: UInt64 = 0
+    /// When the current step's forward pass ended (uptime nanoseconds): its tokens' time.
+    private var now: UInt64 = 0
     /// Tokens run through the model so far (prefix-cache hits are not computed, so not counted).
     private(set) var computedTokens = 0
 
     init(model: any LanguageModel, configuration c: EngineConfiguration, detokenizer: (any Detokenizer)?,
-         logger: Logger) throws(EngineError) {
+         logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) throws(EngineError) {
         let vocab = model.vocabularySize
         guard vocab > 0, model.contextLength > 0 else {
             throw .invalidConfiguration("the model reports an empty vocabulary or context")
@@ -51,6 +55,7 @@ final class EngineCore {
         endOfGeneration = c.endOfGenerationTokens
         self.detokenizer = detokenizer
         self.logger = logger
+        metrics = EngineMetrics(factory: metricsFactory)
         logits = .allocate(capacity: c.maxRunningSequences * vocab)
         logits.initialize(repeating: 0)
         forkLogits = .allocate(capacity: vocab)
@@ -72,11 +77,13 @@ final class EngineCore {
     }
 
     /// Queues an already validated request.
-    func add(id: RequestID, request: GenerationRequest, seed: UInt64, sink: any GenerationSink) {
+    /// `submittedAt`: uptime nanoseconds when the caller submitted it (for time to first token).
+    func add(id: RequestID, request: GenerationRequest, seed: UInt64, submittedAt: UInt64 = EngineMetrics.now(),
+             sink: any GenerationSink) {
         arrivals += 1
         let groupSink = request.n > 1 ? CompletionGroupSink(sink, completions: request.n) : sink
         let seq = SequenceState(requestID: id, arrival: arrivals, request: request, seed: seed,
-                                decoder: detokenizer?.makeDecoder(), sink: groupSink)
+                                submittedAt: submittedAt, decoder: detokenizer?.makeDecoder(), sink: groupSink)
         live[id] = [seq]
         scheduler.add(seq)
     }
@@ -93,7 +100,18 @@ final class EngineCore {
     /// One iteration. Returns false when there was nothing to run.
     @discardableResult
     func step() -> Bool {
+        let preemptionsBefore = scheduler.preemptionCount
         scheduler.schedule(into: &batch)
+        if scheduler.preemptionCount > preemptionsBefore {
+            logger.debug("preempted sequences for KV blocks", metadata: [
+                "preempted": "\(scheduler.preemptionCount - preemptionsBefore)", "free_blocks": "\(blocks.freeCount)"])
+        }
+        defer {
+            metrics.recordStep(computed: batch.count, preempted: scheduler.preemptionCount - preemptionsBefore,
+                               running: scheduler.running.count, waiting: scheduler.waiting.count,
+                               usedBlocks: blocks.usableBlockCount - blocks.freeCount,
+                               totalBlocks: blocks.usableBlockCount)
+        }
         guard batch.count > 0 else { return false }
         blocks.runPendingCopies { cache.copyBlock(from: Int($0), to: Int($1)) }
         let vocab = model.vocabularySize
@@ -109,6 +127,7 @@ final class EngineCore {
             return true
         }
         computedTokens += batch.count
+        now = EngineMetrics.now()
         var row = 0
         for entry in scheduler.scheduled {
             let seq = entry.seq
@@ -135,7 +154,8 @@ final class EngineCore {
         _ = forkLogits.update(fromContentsOf: row)
         for i in 1 ... parent.pendingForks {
             let child = SequenceState(requestID: parent.requestID, arrival: parent.arrival, request: parent.request,
-                                      seed: parent.seed, index: i, decoder: detokenizer?.makeDecoder(),
+                                      seed: parent.seed, index: i, submittedAt: parent.submittedAt,
+                                      decoder: detokenizer?.makeDecoder(),
                                       sink: parent.sink)
             child.cachedPromptTokens = parent.cachedPromptTokens
             blocks.fork(parent, into: child)
@@ -168,6 +188,7 @@ final class EngineCore {
                 text += seq.stopFilter.flush()
             }
         }
+        metrics.recordToken(seq, now: now)
         seq.sink.yield(.token(GeneratedToken(index: seq.index, id: token, text: text, logprob: sampled.logprob,
                                              topLogprobs: sampled.topLogprobs)))
         if let reason { finish(seq, reason: reason, error: nil) }
@@ -181,6 +202,7 @@ final class EngineCore {
         for index in seq.index ... seq.index + seq.pendingForks {
             let usage = Usage(promptTokens: seq.promptCount, completionTokens: index == seq.index ? seq.outputCount : 0,
                               cachedPromptTokens: seq.cachedPromptTokens ?? 0)
+            metrics.recordFinished(reason, usage: usage)
             seq.sink.yield(.finished(GenerationSummary(index: index, finishReason: reason, usage: usage,
                                                        preemptions: seq.preemptions)))
             seq.sink.finish(throwing: error)

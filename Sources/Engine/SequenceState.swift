@@ -64,11 +64,15 @@ final class SequenceState {
     /// Prompt tokens the prefix cache supplied at first admission (for usage).
     var cachedPromptTokens: Int?
     var rng: SplitMix64
+    /// Uptime nanoseconds of submission and of the latest token (for latency metrics).
+    let submittedAt: UInt64
+    var lastTokenAt: UInt64?
     var decoder: (any IncrementalDecoder)?
     var stopFilter: StopStringFilter
 
     init(requestID: RequestID, arrival: UInt64, request: GenerationRequest, seed: UInt64, index: Int = 0,
-         decoder: (any IncrementalDecoder)?, sink: any GenerationSink) {
+         submittedAt: UInt64 = 0, decoder: (any IncrementalDecoder)?, sink: any GenerationSink) {
+        self.submittedAt = submittedAt
         self.requestID = requestID
         self.request = request
         self.seed = seed
