@@ -202,7 +202,7 @@ final class EngineCore {
         for index in seq.index ... seq.index + seq.pendingForks {
             let usage = Usage(promptTokens: seq.promptCount, completionTokens: index == seq.index ? seq.outputCount : 0,
                               cachedPromptTokens: seq.cachedPromptTokens ?? 0)
-            metrics.recordFinished(reason, usage: usage)
+            metrics.recordFinished(reason, usage: usage, firstCompletion: index == 0)
             seq.sink.yield(.finished(GenerationSummary(index: index, finishReason: reason, usage: usage,
                                                        preemptions: seq.preemptions)))
             seq.sink.finish(throwing: error)

@@ -15,6 +15,7 @@ struct EngineMetrics {
     private let promptTokens: Counter
     private let cachedPromptTokens: Counter
     private let preemptions: Counter
+    /// Finished completions, by finish reason.
     private let finishedRequests: [FinishReason: Counter]
     private let timeToFirstToken: Timer
     private let interTokenLatency: Timer
@@ -61,8 +62,10 @@ struct EngineMetrics {
         seq.lastTokenAt = now
     }
 
-    func recordFinished(_ reason: FinishReason, usage: Usage) {
+    /// One completion finished; the prompt is counted once per request (with its first completion).
+    func recordFinished(_ reason: FinishReason, usage: Usage, firstCompletion: Bool) {
         finishedRequests[reason]?.increment()
+        guard firstCompletion else { return }
         promptTokens.increment(by: usage.promptTokens)
         cachedPromptTokens.increment(by: usage.cachedPromptTokens)
     }
