@@ -57,7 +57,7 @@ final class Sampler {
                                 params p: SamplingParameters) {
         if p.repetitionPenalty != 1 {
             // Once per distinct token of prompt and output: shrink its logit towards "less likely".
-            epoch &+= 1
+            nextEpoch()
             for t in seq.tokens where stamps[Int(t)] != epoch {
                 stamps[Int(t)] = epoch
                 let l = row[Int(t)]
@@ -66,7 +66,7 @@ final class Sampler {
         }
         if p.presencePenalty != 0 || p.frequencyPenalty != 0 {
             // Output tokens only (OpenAI semantics): frequency per occurrence, presence once.
-            epoch &+= 1
+            nextEpoch()
             for t in seq.tokens[seq.promptCount...] {
                 row[Int(t)] -= p.frequencyPenalty
                 if stamps[Int(t)] != epoch {
@@ -74,6 +74,15 @@ final class Sampler {
                     row[Int(t)] -= p.presencePenalty
                 }
             }
+        }
+    }
+
+    /// Starts a new "seen" pass: marks from earlier passes no longer count.
+    private func nextEpoch() {
+        epoch &+= 1
+        if epoch == 0 {   // wrapped: clear marks old enough to collide
+            stamps.update(repeating: 0)
+            epoch = 1
         }
     }
 
