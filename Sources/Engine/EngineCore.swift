@@ -35,6 +35,10 @@ final class EngineCore {
         guard c.blockSize >= 1, c.maxBatchTokens >= 1, c.maxRunningSequences >= 1 else {
             throw .invalidConfiguration("blockSize, maxBatchTokens and maxRunningSequences must be ≥ 1")
         }
+        // Otherwise the last-admitted running sequences could wait for a decode token indefinitely.
+        guard c.maxBatchTokens >= c.maxRunningSequences else {
+            throw .invalidConfiguration("maxBatchTokens (\(c.maxBatchTokens)) must be ≥ maxRunningSequences (\(c.maxRunningSequences))")
+        }
         for t in c.endOfGenerationTokens where t < 0 || Int(t) >= vocab {
             throw .invalidConfiguration("end-of-generation token \(t) is outside the vocabulary")
         }

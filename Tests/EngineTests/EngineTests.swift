@@ -129,9 +129,13 @@ private func collect(_ stream: GenerationStream) async throws -> (tokens: [Int32
         await engine.shutdown()
     }
 
-    @Test func aConfigurationWithoutRoomForOneBlockIsRejected() {
-        #expect(throws: EngineError.self) {
+    @Test func impossibleConfigurationsAreRejected() {
+        #expect(throws: EngineError.self) {   // not even one usable block
             try Engine(model: FakeModel(), configuration: EngineConfiguration(kvCacheBytes: 10))
+        }
+        #expect(throws: EngineError.self) {   // fewer tokens per step than running sequences
+            try Engine(model: FakeModel(), configuration: EngineConfiguration(
+                kvCacheBytes: 1 << 20, maxBatchTokens: 8, maxRunningSequences: 16))
         }
     }
 }

@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func cancellingBeforeTheForkEndsEveryCompletion() throws {
-        let core = try makeCore(FakeModel(), blocks: 40, maxBatchTokens: 4)
+        let core = try makeCore(FakeModel(), blocks: 40, maxBatchTokens: 4, maxRunning: 4)
         let c = try core.submit(request(n: 3), id: 1)
         core.step()   // 4 of 10 prompt tokens: not forked yet
         core.cancel(RequestID(rawValue: 1))
