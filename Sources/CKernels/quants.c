@@ -23,74 +23,61 @@ void swiftlet_dequantize_bf16(const void *src, float *dst, int64_t n) {
     for (int64_t i = 0; i < n; i++) dst[i] = swiftlet_bf16_to_f32(h[i]);
 }
 
-// Legacy 32-element blocks: element j of the first half sits in the low nibble of qs[j], element
-// j + 16 in the high nibble; for the 5-bit types bit j of the little-endian qh word is element j's
-// fifth bit.
+// Legacy 32-element blocks: quants unpacked to integers (swiftlet_unpack_legacy), then
+// q * d, or q * d + m for the types with a min, exactly as ggml rounds them.
+
+static inline void scale_block(const int8_t q[SWIFTLET_QK], float d, float *restrict dst) {
+    for (int j = 0; j < SWIFTLET_QK; j++) dst[j] = (float)q[j] * d;
+}
+
+static inline void scale_offset_block(const int8_t q[SWIFTLET_QK], float d, float m, float *restrict dst) {
+    for (int j = 0; j < SWIFTLET_QK; j++) dst[j] = (float)q[j] * d + m;
+}
 
 void swiftlet_dequantize_q4_0(const void *src, float *restrict dst, int64_t n) {
     const swiftlet_block_q4_0 *restrict b = src;
+    int8_t q[SWIFTLET_QK];
     for (int64_t i = 0; i < n / SWIFTLET_QK; i++, dst += SWIFTLET_QK) {
-        const float d = swiftlet_f16_to_f32(b[i].d);
-        for (int j = 0; j < SWIFTLET_QK / 2; j++) {
-            dst[j] = (float)((b[i].qs[j] & 0x0f) - 8) * d;
-            dst[j + SWIFTLET_QK / 2] = (float)((b[i].qs[j] >> 4) - 8) * d;
-        }
+        swiftlet_unpack_legacy(b[i].qs, NULL, 8, q);
+        scale_block(q, swiftlet_f16_to_f32(b[i].d), dst);
     }
 }
 
 void swiftlet_dequantize_q4_1(const void *src, float *restrict dst, int64_t n) {
     const swiftlet_block_q4_1 *restrict b = src;
+    int8_t q[SWIFTLET_QK];
     for (int64_t i = 0; i < n / SWIFTLET_QK; i++, dst += SWIFTLET_QK) {
-        const float d = swiftlet_f16_to_f32(b[i].d), m = swiftlet_f16_to_f32(b[i].m);
-        for (int j = 0; j < SWIFTLET_QK / 2; j++) {
-            dst[j] = (float)(b[i].qs[j] & 0x0f) * d + m;
-            dst[j + SWIFTLET_QK / 2] = (float)(b[i].qs[j] >> 4) * d + m;
-        }
+        swiftlet_unpack_legacy(b[i].qs, NULL, 0, q);
+        scale_offset_block(q, swiftlet_f16_to_f32(b[i].d), swiftlet_f16_to_f32(b[i].m), dst);
     }
 }
 
 void swiftlet_dequantize_q5_0(const void *src, float *restrict dst, int64_t n) {
     const swiftlet_block_q5_0 *restrict b = src;
+    int8_t q[SWIFTLET_QK];
     for (int64_t i = 0; i < n / SWIFTLET_QK; i++, dst += SWIFTLET_QK) {
-        const float d = swiftlet_f16_to_f32(b[i].d);
-        const uint32_t qh = swiftlet_load_u32le(b[i].qh);
-        for (int j = 0; j < SWIFTLET_QK / 2; j++) {
-            const int lo = (b[i].qs[j] & 0x0f) | (int)((qh >> j) & 1u) << 4;
-            const int hi = (b[i].qs[j] >> 4) | (int)((qh >> (j + 16)) & 1u) << 4;
-            dst[j] = (float)(lo - 16) * d;
-            dst[j + SWIFTLET_QK / 2] = (float)(hi - 16) * d;
-        }
+        swiftlet_unpack_legacy(b[i].qs, b[i].qh, 16, q);
+        scale_block(q, swiftlet_f16_to_f32(b[i].d), dst);
     }
 }
 
 void swiftlet_dequantize_q5_1(const void *src, float *restrict dst, int64_t n) {
     const swiftlet_block_q5_1 *restrict b = src;
+    int8_t q[SWIFTLET_QK];
     for (int64_t i = 0; i < n / SWIFTLET_QK; i++, dst += SWIFTLET_QK) {
-        const float d = swiftlet_f16_to_f32(b[i].d), m = swiftlet_f16_to_f32(b[i].m);
-        const uint32_t qh = swiftlet_load_u32le(b[i].qh);
-        for (int j = 0; j < SWIFTLET_QK / 2; j++) {
-            const int lo = (b[i].qs[j] & 0x0f) | (int)((qh >> j) & 1u) << 4;
-            const int hi = (b[i].qs[j] >> 4) | (int)((qh >> (j + 16)) & 1u) << 4;
-            dst[j] = (float)lo * d + m;
-            dst[j + SWIFTLET_QK / 2] = (float)hi * d + m;
-        }
+        swiftlet_unpack_legacy(b[i].qs, b[i].qh, 0, q);
+        scale_offset_block(q, swiftlet_f16_to_f32(b[i].d), swiftlet_f16_to_f32(b[i].m), dst);
     }
 }
 
 void swiftlet_dequantize_q8_0(const void *src, float *restrict dst, int64_t n) {
     const swiftlet_block_q8_0 *restrict b = src;
-    for (int64_t i = 0; i < n / SWIFTLET_QK; i++, dst += SWIFTLET_QK) {
-        const float d = swiftlet_f16_to_f32(b[i].d);
-        for (int j = 0; j < SWIFTLET_QK; j++) dst[j] = (float)b[i].qs[j] * d;
-    }
+    for (int64_t i = 0; i < n / SWIFTLET_QK; i++, dst += SWIFTLET_QK) scale_block(b[i].qs, swiftlet_f16_to_f32(b[i].d), dst);
 }
 
 void swiftlet_dequantize_q8_1(const void *src, float *restrict dst, int64_t n) {
     const swiftlet_block_q8_1 *restrict b = src;
-    for (int64_t i = 0; i < n / SWIFTLET_QK; i++, dst += SWIFTLET_QK) {
-        const float d = swiftlet_f16_to_f32(b[i].d);
-        for (int j = 0; j < SWIFTLET_QK; j++) dst[j] = (float)b[i].qs[j] * d;
-    }
+    for (int64_t i = 0; i < n / SWIFTLET_QK; i++, dst += SWIFTLET_QK) scale_block(b[i].qs, swiftlet_f16_to_f32(b[i].d), dst);
 }
 
 // K types: 256-element super-blocks. The 2-, 3- and 6-bit types pack quants so that byte l of a
@@ -140,37 +127,39 @@ void swiftlet_dequantize_q3_K(const void *src, float *restrict dst, int64_t n) {
     }
 }
 
+/// One Q4_K or Q5_K super-block (256 floats to dst). The two types share the scale/min packing and
+/// the nibble layout; Q5_K adds a fifth bit per quant: bit j of qh[l] belongs to element l of
+/// 32-element run j. qh is NULL for Q4_K (the constant argument lets the compiler drop that code).
+static inline void dequantize_k4_block(uint16_t dh, uint16_t dminh, const uint8_t packed[12],
+                                       const uint8_t *q, const uint8_t *qh, float *restrict dst) {
+    const float d = swiftlet_f16_to_f32(dh), dmin = swiftlet_f16_to_f32(dminh);
+    int scales[8], mins[8];
+    swiftlet_k4_scales_mins(packed, scales, mins);
+    for (int j = 0; j < 8; j += 2, q += 32, dst += 64) {
+        const float d0 = d * (float)scales[j], min0 = dmin * (float)mins[j];
+        const float d1 = d * (float)scales[j + 1], min1 = dmin * (float)mins[j + 1];
+        for (int l = 0; l < 32; l++) {
+            const int high = qh ? ((qh[l] >> j) & 1) << 4 : 0;
+            dst[l] = d0 * (float)((q[l] & 0x0f) | high) - min0;
+        }
+        for (int l = 0; l < 32; l++) {
+            const int high = qh ? ((qh[l] >> (j + 1)) & 1) << 4 : 0;
+            dst[l + 32] = d1 * (float)((q[l] >> 4) | high) - min1;
+        }
+    }
+}
+
 void swiftlet_dequantize_q4_K(const void *src, float *restrict dst, int64_t n) {
     const swiftlet_block_q4_K *restrict b = src;
-    for (int64_t i = 0; i < n / SWIFTLET_QK_K; i++) {
-        const float d = swiftlet_f16_to_f32(b[i].d), dmin = swiftlet_f16_to_f32(b[i].dmin);
-        int scales[8], mins[8];
-        swiftlet_k4_scales_mins(b[i].scales, scales, mins);
-        const uint8_t *q = b[i].qs;
-        for (int j = 0; j < 8; j += 2, q += 32, dst += 64) {
-            const float d0 = d * (float)scales[j], min0 = dmin * (float)mins[j];
-            const float d1 = d * (float)scales[j + 1], min1 = dmin * (float)mins[j + 1];
-            for (int l = 0; l < 32; l++) dst[l] = d0 * (float)(q[l] & 0x0f) - min0;
-            for (int l = 0; l < 32; l++) dst[l + 32] = d1 * (float)(q[l] >> 4) - min1;
-        }
+    for (int64_t i = 0; i < n / SWIFTLET_QK_K; i++, dst += SWIFTLET_QK_K) {
+        dequantize_k4_block(b[i].d, b[i].dmin, b[i].scales, b[i].qs, NULL, dst);
     }
 }
 
 void swiftlet_dequantize_q5_K(const void *src, float *restrict dst, int64_t n) {
     const swiftlet_block_q5_K *restrict b = src;
-    for (int64_t i = 0; i < n / SWIFTLET_QK_K; i++) {
-        const float d = swiftlet_f16_to_f32(b[i].d), dmin = swiftlet_f16_to_f32(b[i].dmin);
-        int scales[8], mins[8];
-        swiftlet_k4_scales_mins(b[i].scales, scales, mins);
-        const uint8_t *q = b[i].qs;
-        const uint8_t *qh = b[i].qh;
-        for (int j = 0; j < 8; j += 2, q += 32, dst += 64) {
-            const float d0 = d * (float)scales[j], min0 = dmin * (float)mins[j];
-            const float d1 = d * (float)scales[j + 1], min1 = dmin * (float)mins[j + 1];
-            // Bit j of qh[l] is the fifth bit of element l of 32-element run j.
-            for (int l = 0; l < 32; l++) dst[l] = d0 * (float)((q[l] & 0x0f) | ((qh[l] >> j) & 1) << 4) - min0;
-            for (int l = 0; l < 32; l++) dst[l + 32] = d1 * (float)((q[l] >> 4) | ((qh[l] >> (j + 1)) & 1) << 4) - min1;
-        }
+    for (int64_t i = 0; i < n / SWIFTLET_QK_K; i++, dst += SWIFTLET_QK_K) {
+        dequantize_k4_block(b[i].d, b[i].dmin, b[i].scales, b[i].qs, b[i].qh, dst);
     }
 }
 

@@ -7,6 +7,18 @@ static inline uint32_t swiftlet_load_u32le(const uint8_t p[4]) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/// The 32 quants of a legacy 4- or 5-bit block as integers minus `offset` (8 or 16 for the
+/// symmetric Q4_0/Q5_0, 0 for Q4_1/Q5_1, which have a min instead). Element j sits in the low
+/// nibble of qs[j], element j + 16 in the high nibble; for the 5-bit types (qh not NULL) bit j of
+/// the little-endian qh word is element j's fifth bit.
+static inline void swiftlet_unpack_legacy(const uint8_t qs[16], const uint8_t *qh, int offset, int8_t q[32]) {
+    const uint32_t h = qh ? swiftlet_load_u32le(qh) : 0;
+    for (int j = 0; j < 16; j++) {
+        q[j] = (int8_t)(((qs[j] & 0x0f) | (int)((h >> j) & 1u) << 4) - offset);
+        q[j + 16] = (int8_t)(((qs[j] >> 4) | (int)((h >> (j + 16)) & 1u) << 4) - offset);
+    }
+}
+
 /// The 16 signed 6-bit scales of a Q3_K block: low nibbles in bytes 0-7 (scales 0-7 in the low
 /// nibbles, 8-15 in the high ones), 2 high bits each in bytes 8-11 (byte 8 + k%4, bit pair k/4).
 static inline void swiftlet_q3_K_scales(const uint8_t packed[12], int scales[16]) {

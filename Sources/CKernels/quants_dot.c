@@ -5,36 +5,20 @@
 // following ggml's *_generic kernels.
 #include "quants_common.h"
 
-float swiftlet_vec_dot_q4_0_q8_0(int64_t n, const void *vx, const void *vy) {
-    const swiftlet_block_q4_0 *restrict x = vx;
-    const swiftlet_block_q8_0 *restrict y = vy;
-    float sum = 0.0f;
-    for (int64_t i = 0; i < n / SWIFTLET_QK; i++) {
-        int sumi = 0;
-        for (int j = 0; j < SWIFTLET_QK / 2; j++) {
-            sumi += ((x[i].qs[j] & 0x0f) - 8) * y[i].qs[j];
-            sumi += ((x[i].qs[j] >> 4) - 8) * y[i].qs[j + SWIFTLET_QK / 2];
-        }
-        sum += (float)sumi * swiftlet_f16_to_f32(x[i].d) * swiftlet_f16_to_f32(y[i].d);
-    }
+static inline int dot_block_i8(const int8_t a[SWIFTLET_QK], const int8_t b[SWIFTLET_QK]) {
+    int sum = 0;
+    for (int j = 0; j < SWIFTLET_QK; j++) sum += a[j] * b[j];
     return sum;
 }
 
-// Q4_1 and Q5_1 carry an offset m per block: sum((d_x q_x + m) d_y q_y) = d_x d_y sum(q_x q_y) +
-// m * (d_y sum(q_y)), and the second factor is the s that Q8_1 stores. That is why ggml pairs
-// these two types with Q8_1 rather than Q8_0.
-float swiftlet_vec_dot_q4_1_q8_1(int64_t n, const void *vx, const void *vy) {
-    const swiftlet_block_q4_1 *restrict x = vx;
-    const swiftlet_block_q8_1 *restrict y = vy;
+float swiftlet_vec_dot_q4_0_q8_0(int64_t n, const void *vx, const void *vy) {
+    const swiftlet_block_q4_0 *restrict x = vx;
+    const swiftlet_block_q8_0 *restrict y = vy;
+    int8_t q[SWIFTLET_QK];
     float sum = 0.0f;
     for (int64_t i = 0; i < n / SWIFTLET_QK; i++) {
-        int sumi = 0;
-        for (int j = 0; j < SWIFTLET_QK / 2; j++) {
-            sumi += (x[i].qs[j] & 0x0f) * y[i].qs[j];
-            sumi += (x[i].qs[j] >> 4) * y[i].qs[j + SWIFTLET_QK / 2];
-        }
-        sum += swiftlet_f16_to_f32(x[i].d) * swiftlet_f16_to_f32(y[i].d) * (float)sumi
-             + swiftlet_f16_to_f32(x[i].m) * swiftlet_f16_to_f32(y[i].s);
+        swiftlet_unpack_legacy(x[i].qs, NULL, 8, q);
+        sum += (float)dot_block_i8(q, y[i].qs) * swiftlet_f16_to_f32(x[i].d) * swiftlet_f16_to_f32(y[i].d);
     }
     return sum;
 }
@@ -42,34 +26,11 @@ float swiftlet_vec_dot_q4_1_q8_1(int64_t n, const void *vx, const void *vy) {
 float swiftlet_vec_dot_q5_0_q8_0(int64_t n, const void *vx, const void *vy) {
     const swiftlet_block_q5_0 *restrict x = vx;
     const swiftlet_block_q8_0 *restrict y = vy;
+    int8_t q[SWIFTLET_QK];
     float sum = 0.0f;
     for (int64_t i = 0; i < n / SWIFTLET_QK; i++) {
-        const uint32_t qh = swiftlet_load_u32le(x[i].qh);
-        int sumi = 0;
-        for (int j = 0; j < SWIFTLET_QK / 2; j++) {
-            const int lo = ((x[i].qs[j] & 0x0f) | (int)((qh >> j) & 1u) << 4) - 16;
-            const int hi = ((x[i].qs[j] >> 4) | (int)((qh >> (j + 16)) & 1u) << 4) - 16;
-            sumi += lo * y[i].qs[j] + hi * y[i].qs[j + SWIFTLET_QK / 2];
-        }
-        sum += swiftlet_f16_to_f32(x[i].d) * swiftlet_f16_to_f32(y[i].d) * (float)sumi;
-    }
-    return sum;
-}
-
-float swiftlet_vec_dot_q5_1_q8_1(int64_t n, const void *vx, const void *vy) {
-    const swiftlet_block_q5_1 *restrict x = vx;
-    const swiftlet_block_q8_1 *restrict y = vy;
-    float sum = 0.0f;
-    for (int64_t i = 0; i < n / SWIFTLET_QK; i++) {
-        const uint32_t qh = swiftlet_load_u32le(x[i].qh);
-        int sumi = 0;
-        for (int j = 0; j < SWIFTLET_QK / 2; j++) {
-            const int lo = (x[i].qs[j] & 0x0f) | (int)((qh >> j) & 1u) << 4;
-            const int hi = (x[i].qs[j] >> 4) | (int)((qh >> (j + 16)) & 1u) << 4;
-            sumi += lo * y[i].qs[j] + hi * y[i].qs[j + SWIFTLET_QK / 2];
-        }
-        sum += swiftlet_f16_to_f32(x[i].d) * swiftlet_f16_to_f32(y[i].d) * (float)sumi
-             + swiftlet_f16_to_f32(x[i].m) * swiftlet_f16_to_f32(y[i].s);
+        swiftlet_unpack_legacy(x[i].qs, x[i].qh, 16, q);
+        sum += swiftlet_f16_to_f32(x[i].d) * swiftlet_f16_to_f32(y[i].d) * (float)dot_block_i8(q, y[i].qs);
     }
     return sum;
 }
@@ -79,10 +40,35 @@ float swiftlet_vec_dot_q8_0_q8_0(int64_t n, const void *vx, const void *vy) {
     const swiftlet_block_q8_0 *restrict y = vy;
     float sum = 0.0f;
     for (int64_t i = 0; i < n / SWIFTLET_QK; i++) {
-        int sumi = 0;
-        for (int j = 0; j < SWIFTLET_QK; j++) sumi += x[i].qs[j] * y[i].qs[j];
-        sum += (float)sumi * (swiftlet_f16_to_f32(x[i].d) * swiftlet_f16_to_f32(y[i].d));
+        sum += (float)dot_block_i8(x[i].qs, y[i].qs) * (swiftlet_f16_to_f32(x[i].d) * swiftlet_f16_to_f32(y[i].d));
     }
+    return sum;
+}
+
+// Q4_1 and Q5_1 carry an offset m per block: sum((d_x q_x + m) d_y q_y) = d_x d_y sum(q_x q_y) +
+// m * (d_y sum(q_y)), and the second factor is the s that Q8_1 stores. That is why ggml pairs
+// these two types with Q8_1 rather than Q8_0. qh is NULL for Q4_1.
+static inline float dot_offset_block(uint16_t d, uint16_t m, const uint8_t qs[16], const uint8_t *qh,
+                                     const swiftlet_block_q8_1 *restrict y) {
+    int8_t q[SWIFTLET_QK];
+    swiftlet_unpack_legacy(qs, qh, 0, q);
+    return swiftlet_f16_to_f32(d) * swiftlet_f16_to_f32(y->d) * (float)dot_block_i8(q, y->qs)
+         + swiftlet_f16_to_f32(m) * swiftlet_f16_to_f32(y->s);
+}
+
+float swiftlet_vec_dot_q4_1_q8_1(int64_t n, const void *vx, const void *vy) {
+    const swiftlet_block_q4_1 *restrict x = vx;
+    const swiftlet_block_q8_1 *restrict y = vy;
+    float sum = 0.0f;
+    for (int64_t i = 0; i < n / SWIFTLET_QK; i++) sum += dot_offset_block(x[i].d, x[i].m, x[i].qs, NULL, &y[i]);
+    return sum;
+}
+
+float swiftlet_vec_dot_q5_1_q8_1(int64_t n, const void *vx, const void *vy) {
+    const swiftlet_block_q5_1 *restrict x = vx;
+    const swiftlet_block_q8_1 *restrict y = vy;
+    float sum = 0.0f;
+    for (int64_t i = 0; i < n / SWIFTLET_QK; i++) sum += dot_offset_block(x[i].d, x[i].m, x[i].qs, x[i].qh, &y[i]);
     return sum;
 }
 
@@ -144,29 +130,33 @@ float swiftlet_vec_dot_q3_K_q8_K(int64_t n, const void *vx, const void *vy) {
     return sum;
 }
 
+/// One Q4_K or Q5_K super-block times one Q8_K block; qh is NULL for Q4_K (see dequantize_k4_block).
+static inline float dot_k4_block(uint16_t dh, uint16_t dminh, const uint8_t packed[12], const uint8_t *q4,
+                                 const uint8_t *qh, const swiftlet_block_q8_K *restrict y) {
+    int scales[8], mins[8];
+    swiftlet_k4_scales_mins(packed, scales, mins);
+    int summs = 0;  // each 32-element run spans two 16-element bsums
+    for (int g = 0; g < 16; g++) summs += y->bsums[g] * mins[g / 2];
+    const int8_t *q8 = y->qs;
+    int isum = 0;
+    for (int j = 0; j < 8; j += 2, q4 += 32, q8 += 64) {
+        int lo = 0, hi = 0;
+        for (int l = 0; l < 32; l++) {
+            const int high0 = qh ? ((qh[l] >> j) & 1) << 4 : 0;
+            const int high1 = qh ? ((qh[l] >> (j + 1)) & 1) << 4 : 0;
+            lo += ((q4[l] & 0x0f) | high0) * q8[l];
+            hi += ((q4[l] >> 4) | high1) * q8[l + 32];
+        }
+        isum += scales[j] * lo + scales[j + 1] * hi;
+    }
+    return swiftlet_f16_to_f32(dh) * y->d * (float)isum - swiftlet_f16_to_f32(dminh) * y->d * (float)summs;
+}
+
 float swiftlet_vec_dot_q4_K_q8_K(int64_t n, const void *vx, const void *vy) {
     const swiftlet_block_q4_K *restrict x = vx;
     const swiftlet_block_q8_K *restrict y = vy;
     float sum = 0.0f;
-    for (int64_t i = 0; i < n / SWIFTLET_QK_K; i++) {
-        int scales[8], mins[8];
-        swiftlet_k4_scales_mins(x[i].scales, scales, mins);
-        int summs = 0;  // each 32-element run spans two 16-element bsums
-        for (int g = 0; g < 16; g++) summs += y[i].bsums[g] * mins[g / 2];
-        const uint8_t *q4 = x[i].qs;
-        const int8_t *q8 = y[i].qs;
-        int isum = 0;
-        for (int j = 0; j < 8; j += 2, q4 += 32, q8 += 64) {
-            int lo = 0, hi = 0;
-            for (int l = 0; l < 32; l++) {
-                lo += (q4[l] & 0x0f) * q8[l];
-                hi += (q4[l] >> 4) * q8[l + 32];
-            }
-            isum += scales[j] * lo + scales[j + 1] * hi;
-        }
-        sum += swiftlet_f16_to_f32(x[i].d) * y[i].d * (float)isum
-             - swiftlet_f16_to_f32(x[i].dmin) * y[i].d * (float)summs;
-    }
+    for (int64_t i = 0; i < n / SWIFTLET_QK_K; i++) sum += dot_k4_block(x[i].d, x[i].dmin, x[i].scales, x[i].qs, NULL, &y[i]);
     return sum;
 }
 
@@ -174,26 +164,7 @@ float swiftlet_vec_dot_q5_K_q8_K(int64_t n, const void *vx, const void *vy) {
     const swiftlet_block_q5_K *restrict x = vx;
     const swiftlet_block_q8_K *restrict y = vy;
     float sum = 0.0f;
-    for (int64_t i = 0; i < n / SWIFTLET_QK_K; i++) {
-        int scales[8], mins[8];
-        swiftlet_k4_scales_mins(x[i].scales, scales, mins);
-        int summs = 0;
-        for (int g = 0; g < 16; g++) summs += y[i].bsums[g] * mins[g / 2];
-        const uint8_t *q4 = x[i].qs;
-        const uint8_t *qh = x[i].qh;
-        const int8_t *q8 = y[i].qs;
-        int isum = 0;
-        for (int j = 0; j < 8; j += 2, q4 += 32, q8 += 64) {
-            int lo = 0, hi = 0;
-            for (int l = 0; l < 32; l++) {
-                lo += ((q4[l] & 0x0f) | ((qh[l] >> j) & 1) << 4) * q8[l];
-                hi += ((q4[l] >> 4) | ((qh[l] >> (j + 1)) & 1) << 4) * q8[l + 32];
-            }
-            isum += scales[j] * lo + scales[j + 1] * hi;
-        }
-        sum += swiftlet_f16_to_f32(x[i].d) * y[i].d * (float)isum
-             - swiftlet_f16_to_f32(x[i].dmin) * y[i].d * (float)summs;
-    }
+    for (int64_t i = 0; i < n / SWIFTLET_QK_K; i++) sum += dot_k4_block(x[i].d, x[i].dmin, x[i].scales, x[i].qs, x[i].qh, &y[i]);
     return sum;
 }
 
