@@ -62,13 +62,17 @@ public struct StreamingDetokenizer: Sendable {
         while lead >= 0, lead > n - 4, pending[lead] & 0xC0 == 0x80 { lead -= 1 }
         if lead >= 0, utf8SequenceLength(pending[lead]) > n - lead { complete = lead }
         guard tokenizer.cleanSpaces else { return complete }
-        // Space cleanup looks at neighbours: cut only between two bytes that are neither a space
-        // nor an apostrophe, at a character boundary; the text on either side then cleans the
-        // same way as the whole (each pass keeps a chunk's first byte and only drops spaces).
+        // Space cleanup looks at neighbours: cut only at a character boundary between two bytes
+        // that are neither a space nor an apostrophe, and not inside `re`/`ve` (whose `e` decides
+        // whether the space before a preceding `'` goes). The text on either side then cleans the
+        // same way as the whole: each pass keeps a chunk's first byte and only drops spaces.
         var cut = min(complete, n - 1)
         while cut > 0 {
             let a = pending[cut - 1], b = pending[cut]
-            if a != 0x20, a != 0x27, b != 0x20, b != 0x27, b & 0xC0 != 0x80 { return cut }
+            if a != 0x20, a != 0x27, b != 0x20, b != 0x27, b & 0xC0 != 0x80,
+               !((a == UInt8(ascii: "r") || a == UInt8(ascii: "v")) && b == UInt8(ascii: "e")) {
+                return cut
+            }
             cut -= 1
         }
         return 0

@@ -93,7 +93,7 @@ struct SpecialTokenMatcher: Sendable {
                     node = Int(next)
                     i += 1
                     let t = terminal[node]
-                    if t >= 0, parseSpecial || !tokens[Int(t)].attributes.isDisjoint(with: .userDefined) {
+                    if t >= 0, parseSpecial || tokens[Int(t)].attributes.isDisjoint(with: [.control, .unknown]) {
                         occurrences.append((t, start))
                     }
                 }
