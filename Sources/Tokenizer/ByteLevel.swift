@@ -21,11 +21,12 @@ enum ByteLevel {
         Array(String(Character(Unicode.Scalar(cp) ?? "?")).utf8)
     }
 
-    /// The inverse mapping, for detokenization.
-    static let byteForScalar: [UInt32: UInt8] = {
-        var map = [UInt32: UInt8]()
-        for (b, cp) in scalarForByte.enumerated() { map[cp] = UInt8(b) }
-        return map
+    /// The inverse mapping, for detokenization: `byteForScalar[cp]` is the byte, or -1.
+    /// [324]: the mapped code points are all below U+0144.
+    static let byteForScalar: [Int16] = {
+        var table = [Int16](repeating: -1, count: Int(scalarForByte.max() ?? 0) + 1)
+        for (b, cp) in scalarForByte.enumerated() { table[Int(cp)] = Int16(b) }
+        return table
     }()
 
     /// llama.cpp's `llama_decode_text`: maps each character of a byte-level token back to its byte;
@@ -33,8 +34,8 @@ enum ByteLevel {
     static func decode(_ text: String) -> [UInt8] {
         var out = [UInt8]()
         for s in text.unicodeScalars {
-            if let b = byteForScalar[s.value] {
-                out.append(b)
+            if Int(s.value) < byteForScalar.count, byteForScalar[Int(s.value)] >= 0 {
+                out.append(UInt8(byteForScalar[Int(s.value)]))
             } else {
                 out.append(contentsOf: Array("[UNK_BYTE_0x".utf8))
                 for c in String(s).utf8 { out.append(contentsOf: Array(hex(c).lowercased().utf8)) }

@@ -42,9 +42,10 @@ enum Fragment: Equatable {
 struct SpecialTokenMatcher: Sendable {
     /// Special tokens in priority order.
     private let tokens: [(id: Int32, attributes: TokenAttributes, length: Int)]
-    /// Byte trie over the tokens' texts. `children[node]` maps a byte to a child node;
+    /// Byte trie over the tokens' texts: `children[node << 8 | byte]` is the child node (one flat
+    /// dictionary rather than one per node: Gemma has ~6,400 special tokens);
     /// `terminal[node]` is the index into `tokens` of the token ending there, or -1.
-    private let children: [[UInt8: Int32]]
+    private let children: [Int: Int32]
     private let terminal: [Int32]
     /// Bytes that begin some special token (a fast reject for most text positions). [256]
     private let startsToken: [Bool]
@@ -54,20 +55,19 @@ struct SpecialTokenMatcher: Sendable {
         var ids = (0 ..< texts.count).filter { !attributes[$0].isDisjoint(with: special) && !texts[$0].isEmpty }
         // llama.cpp sorts by length only (std::sort, order of ties unspecified); ties by id here.
         ids.sort { texts[$0].count != texts[$1].count ? texts[$0].count > texts[$1].count : $0 < $1 }
-        var children: [[UInt8: Int32]] = [[:]]
+        var children = [Int: Int32]()
         var terminal: [Int32] = [-1]
         var starts = [Bool](repeating: false, count: 256)
         for (index, id) in ids.enumerated() {
             var node = 0
             starts[Int(texts[id][0])] = true
             for b in texts[id] {
-                if let next = children[node][b] {
+                if let next = children[node << 8 | Int(b)] {
                     node = Int(next)
                 } else {
-                    children.append([:])
                     terminal.append(-1)
-                    children[node][b] = Int32(children.count - 1)
-                    node = children.count - 1
+                    children[node << 8 | Int(b)] = Int32(terminal.count - 1)
+                    node = terminal.count - 1
                 }
             }
             terminal[node] = Int32(index)
@@ -89,7 +89,7 @@ struct SpecialTokenMatcher: Sendable {
             for start in 0 ..< n where startsToken[Int(b[start])] {
                 var node = 0
                 var i = start
-                while i < n, let next = children[node][b[i]] {
+                while i < n, let next = children[node << 8 | Int(b[i])] {
                     node = Int(next)
                     i += 1
                     let t = terminal[node]

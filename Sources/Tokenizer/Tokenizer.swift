@@ -186,27 +186,30 @@ public final class Tokenizer: Sendable {
         if model == .bytePair {
             var extra = [[UInt8]: Int32]()
             var extraList = [[UInt8]]()
-            func idOf(_ s: [UInt8]) -> Int32 {
+            func idOf(_ s: UnsafeBufferPointer<UInt8>) -> Int32 {
                 if let id = strings.id(of: s) { return id }
-                if let id = extra[s] { return id }
+                let bytes = Array(s)
+                if let id = extra[bytes] { return id }
                 let id = Int32(n + extraList.count)
-                extra[s] = id
-                extraList.append(s)
+                extra[bytes] = id
+                extraList.append(bytes)
                 return id
             }
-            var pending = [(UInt64, [UInt8], Int32)]()
-            for (rank, line) in mergeStrings.enumerated() {
-                let bytes = Array(line.utf8)
-                // llama.cpp splits at the first space after the first byte.
-                guard bytes.count > 1, let space = bytes[1...].firstIndex(of: 0x20) else { continue }
-                let left = Array(bytes[..<space]), right = Array(bytes[(space + 1)...])
-                let key = UInt64(UInt32(bitPattern: idOf(left))) << 32 | UInt64(UInt32(bitPattern: idOf(right)))
-                if merges[key] == nil {
-                    merges[key] = Merge(rank: Int32(rank), result: -1)
-                    pending.append((key, left + right, Int32(rank)))
+            var joined = [UInt8]()
+            for (rank, var line) in mergeStrings.enumerated() {
+                line.withUTF8 { bytes in
+                    // llama.cpp splits at the first space after the first byte.
+                    guard bytes.count > 1, let space = bytes[1...].firstIndex(of: 0x20) else { return }
+                    let left = UnsafeBufferPointer(rebasing: bytes[..<space])
+                    let right = UnsafeBufferPointer(rebasing: bytes[(space + 1)...])
+                    let key = UInt64(UInt32(bitPattern: idOf(left))) << 32 | UInt64(UInt32(bitPattern: idOf(right)))
+                    guard merges[key] == nil else { return } // the first (lowest) rank wins
+                    joined.removeAll(keepingCapacity: true)
+                    joined.append(contentsOf: left)
+                    joined.append(contentsOf: right)
+                    merges[key] = Merge(rank: Int32(rank), result: joined.withUnsafeBufferPointer { idOf($0) })
                 }
             }
-            for (key, joined, rank) in pending { merges[key] = Merge(rank: rank, result: idOf(joined)) }
             if !extraList.isEmpty { strings = ByteStringTable(texts + extraList) }
         }
 

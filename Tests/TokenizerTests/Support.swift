@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GGUF
 @testable import Tokenizer
 
@@ -57,9 +58,18 @@ struct Reference: Decodable {
     }
 }
 
+/// Loads each vocabulary once per test run (several suites use the same ones; loading the
+/// 150k–262k-token vocabs takes a second or two in debug builds).
 func loadTokenizer(_ path: String) throws -> Tokenizer {
-    try Tokenizer(gguf: GGUFFile(path: path))
+    try loadedTokenizers.withLock { cache in
+        if let t = cache[path] { return t }
+        let t = try Tokenizer(gguf: GGUFFile(path: path))
+        cache[path] = t
+        return t
+    }
 }
+
+private let loadedTokenizers = Mutex<[String: Tokenizer]>([:])
 
 /// Decodes `ids` one at a time with a `StreamingDetokenizer`.
 func streamed(_ tokenizer: Tokenizer, _ ids: [Int32], showSpecial: Bool) -> String {
