@@ -70,46 +70,57 @@ struct SentencePieceSession {
     private var symbols = [Symbol]()
     private var queue = Heap<Bigram>()
 
-    /// Encodes already-escaped text (spaces as `▁`).
+    /// Encodes already-escaped text (spaces as `▁`), chunk by chunk between merge barriers.
     mutating func encode(_ text: [UInt8], _ tokenizer: Tokenizer, into out: inout [Int32]) {
+        text.withUnsafeBufferPointer { bytes in
+            var start = 0
+            for i in 0 ..< bytes.count where tokenizer.mergeBarriers[Int(bytes[i])] {
+                if i > start { encodeChunk(bytes, start ..< i, tokenizer, into: &out) }
+                encodeChunk(bytes, i ..< i + 1, tokenizer, into: &out)
+                start = i + 1
+            }
+            if bytes.count > start { encodeChunk(bytes, start ..< bytes.count, tokenizer, into: &out) }
+        }
+    }
+
+    private mutating func encodeChunk(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ tokenizer: Tokenizer,
+                                      into out: inout [Int32]) {
         symbols.removeAll(keepingCapacity: true)
         queue.removeAll()
-        var offset = 0
-        while offset < text.count {
-            let length = min(utf8SequenceLength(text[offset]), text.count - offset)
+        var offset = range.lowerBound
+        while offset < range.upperBound {
+            let length = min(utf8SequenceLength(bytes[offset]), range.upperBound - offset)
             let index = symbols.count
             offset += length
-            symbols.append(Symbol(start: offset - length, count: length, prev: index - 1, next: offset == text.count ? -1 : index + 1))
+            symbols.append(Symbol(start: offset - length, count: length, prev: index - 1,
+                                  next: offset == range.upperBound ? -1 : index + 1))
         }
-        guard !symbols.isEmpty else { return }
-        text.withUnsafeBufferPointer { bytes in
-            for i in 1 ..< max(symbols.count, 1) { tryAddBigram(i - 1, i, bytes, tokenizer) }
-            while let bigram = queue.pop() {
-                let left = symbols[bigram.left], right = symbols[bigram.right]
-                // Skip pairs invalidated by an earlier merge.
-                if left.count == 0 || right.count == 0 || left.count + right.count != bigram.size { continue }
-                symbols[bigram.left].count += right.count
-                symbols[bigram.right].count = 0
-                symbols[bigram.left].next = right.next
-                if right.next >= 0 { symbols[right.next].prev = bigram.left }
-                tryAddBigram(left.prev, bigram.left, bytes, tokenizer)
-                tryAddBigram(bigram.left, right.next, bytes, tokenizer)
-            }
-            var i = 0
-            while i != -1 {
-                let s = symbols[i]
-                let slice = UnsafeBufferPointer(rebasing: bytes[s.start ..< s.start + s.count])
-                if let id = tokenizer.strings.id(of: slice), Int(id) < tokenizer.vocabularySize {
-                    out.append(id)
-                } else {
-                    // Byte fallback; a byte without a token becomes UNK (llama.cpp would throw).
-                    for b in slice {
-                        let id = tokenizer.byteTokens[Int(b)]
-                        if id >= 0 { out.append(id) } else if let unk = tokenizer.unk { out.append(unk) }
-                    }
+        for i in 1 ..< max(symbols.count, 1) { tryAddBigram(i - 1, i, bytes, tokenizer) }
+        while let bigram = queue.pop() {
+            let left = symbols[bigram.left], right = symbols[bigram.right]
+            // Skip pairs invalidated by an earlier merge.
+            if left.count == 0 || right.count == 0 || left.count + right.count != bigram.size { continue }
+            symbols[bigram.left].count += right.count
+            symbols[bigram.right].count = 0
+            symbols[bigram.left].next = right.next
+            if right.next >= 0 { symbols[right.next].prev = bigram.left }
+            tryAddBigram(left.prev, bigram.left, bytes, tokenizer)
+            tryAddBigram(bigram.left, right.next, bytes, tokenizer)
+        }
+        var i = symbols.isEmpty ? -1 : 0
+        while i != -1 {
+            let s = symbols[i]
+            let slice = UnsafeBufferPointer(rebasing: bytes[s.start ..< s.start + s.count])
+            if let id = tokenizer.strings.id(of: slice), Int(id) < tokenizer.vocabularySize {
+                out.append(id)
+            } else {
+                // Byte fallback; a byte without a token becomes UNK (llama.cpp would throw).
+                for b in slice {
+                    let id = tokenizer.byteTokens[Int(b)]
+                    if id >= 0 { out.append(id) } else if let unk = tokenizer.unk { out.append(unk) }
                 }
-                i = s.next
             }
+            i = s.next
         }
     }
 

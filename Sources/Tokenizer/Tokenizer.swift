@@ -49,6 +49,9 @@ public final class Tokenizer: Sendable {
     /// Per input byte: BPE — the id of its byte-level character; SPM — its `<0xNN>` fallback token.
     /// -1 if absent. [256]
     let byteTokens: [Int32]
+    /// SPM: ASCII bytes that occur in no multi-byte vocab entry, so no merge can cross them and
+    /// the text can be encoded in independent chunks between them (same result, smaller queues). [256]
+    let mergeBarriers: [Bool]
     let specials: SpecialTokenMatcher
 
     struct Merge: Sendable {
@@ -226,6 +229,13 @@ public final class Tokenizer: Sendable {
             if byteTokens[b] >= n, model == .sentencePiece { byteTokens[b] = -1 }
         }
 
+        var mergeBarriers = [Bool](repeating: false, count: 256)
+        if model == .sentencePiece {
+            var inLongToken = [Bool](repeating: false, count: 128)
+            for t in texts where t.count >= 2 { for b in t where b < 128 { inLongToken[Int(b)] = true } }
+            for b in 0 ..< 128 { mergeBarriers[b] = !inLongToken[b] }
+        }
+
         // Pieces (llama.cpp's token-to-piece cache, special tokens shown).
         var pieceBytes = [UInt8]()
         var pieceOffsets = [0]
@@ -262,6 +272,7 @@ public final class Tokenizer: Sendable {
         self.pieceOffsets = pieceOffsets
         self.merges = merges
         self.byteTokens = byteTokens
+        self.mergeBarriers = mergeBarriers
         endOfGenerationTokens = eog
         specials = SpecialTokenMatcher(texts: texts, attributes: attributes)
     }
