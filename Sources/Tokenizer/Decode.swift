@@ -62,17 +62,18 @@ public struct StreamingDetokenizer: Sendable {
         while lead >= 0, lead > n - 4, pending[lead] & 0xC0 == 0x80 { lead -= 1 }
         if lead >= 0, utf8SequenceLength(pending[lead]) > n - lead { complete = lead }
         guard tokenizer.cleanSpaces else { return complete }
-        // Space cleanup looks at neighbours: cut only at a character boundary between two bytes
-        // that are neither a space nor an apostrophe, and not inside `re`/`ve` (whose `e` decides
-        // whether the space before a preceding `'` goes). The text on either side then cleans the
-        // same way as the whole: each pass keeps a chunk's first byte and only drops spaces.
-        var cut = min(complete, n - 1)
+        // Space cleanup decides a byte's fate from its neighbours. Cutting after byte `a` is safe
+        // when no decision on either side reads across the cut: `a` must not be a space (dropped
+        // if the next byte is one of `?!.,`) or an apostrophe (its spaces go if followed by a
+        // space), nor the `r`/`v` of `'re`/`'ve` before an `e` (or before bytes not yet seen).
+        // Decisions after the cut only look back at `a`, which then never triggers them.
+        var cut = complete
         while cut > 0 {
-            let a = pending[cut - 1], b = pending[cut]
-            if a != 0x20, a != 0x27, b != 0x20, b != 0x27, b & 0xC0 != 0x80,
-               !((a == UInt8(ascii: "r") || a == UInt8(ascii: "v")) && b == UInt8(ascii: "e")) {
-                return cut
-            }
+            let a = pending[cut - 1]
+            let b: UInt8? = cut < n ? pending[cut] : nil
+            let atBoundary = b.map { $0 & 0xC0 != 0x80 } ?? true
+            let rereads = (a == UInt8(ascii: "r") || a == UInt8(ascii: "v")) && (b == nil || b == UInt8(ascii: "e"))
+            if atBoundary, a != 0x20, a != 0x27, !rereads { return cut }
             cut -= 1
         }
         return 0
