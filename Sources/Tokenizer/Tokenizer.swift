@@ -44,8 +44,8 @@ public final class Tokenizer: Sendable {
     /// Pieces as llama.cpp's `token_to_piece(special: true)`: `pieceBytes[pieceOffsets[id] ..< pieceOffsets[id + 1]]`.
     let pieceBytes: [UInt8]
     let pieceOffsets: [Int]
-    /// BPE merge ranks keyed by `left id << 32 | right id`.
-    let merges: [UInt64: Merge]
+    /// BPE merge ranks keyed by `MergeCandidate.pairKey(left id, right id)`.
+    let merges: [Int: Merge]
     /// Per input byte: BPE — the id of its byte-level character; SPM — its `<0xNN>` fallback token.
     /// -1 if absent. [256]
     let byteTokens: [Int32]
@@ -185,7 +185,7 @@ public final class Tokenizer: Sendable {
 
         // BPE merges, keyed by operand ids. Operands and results that are not tokens get ids past
         // the vocabulary so that every symbol the merge loop can produce has an id.
-        var merges = [UInt64: Merge](minimumCapacity: mergeStrings.count)
+        var merges = [Int: Merge](minimumCapacity: mergeStrings.count)
         if model == .bytePair {
             var extra = [[UInt8]: Int32]()
             var extraList = [[UInt8]]()
@@ -205,7 +205,7 @@ public final class Tokenizer: Sendable {
                     guard bytes.count > 1, let space = bytes[1...].firstIndex(of: 0x20) else { return }
                     let left = UnsafeBufferPointer(rebasing: bytes[..<space])
                     let right = UnsafeBufferPointer(rebasing: bytes[(space + 1)...])
-                    let key = UInt64(UInt32(bitPattern: idOf(left))) << 32 | UInt64(UInt32(bitPattern: idOf(right)))
+                    let key = MergeCandidate.pairKey(idOf(left), idOf(right))
                     guard merges[key] == nil else { return } // the first (lowest) rank wins
                     joined.removeAll(keepingCapacity: true)
                     joined.append(contentsOf: left)
