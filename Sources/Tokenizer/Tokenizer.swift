@@ -202,7 +202,9 @@ public final class Tokenizer: Sendable {
             for (rank, var line) in mergeStrings.enumerated() {
                 line.withUTF8 { bytes in
                     // llama.cpp splits at the first space after the first byte.
-                    guard bytes.count > 1, let space = bytes[1...].firstIndex(of: 0x20) else { return }
+                    var space = 1
+                    while space < bytes.count, bytes[space] != 0x20 { space += 1 }
+                    guard space < bytes.count else { return }
                     let left = UnsafeBufferPointer(rebasing: bytes[..<space])
                     let right = UnsafeBufferPointer(rebasing: bytes[(space + 1)...])
                     let key = MergeCandidate.pairKey(idOf(left), idOf(right))
@@ -332,7 +334,7 @@ public final class Tokenizer: Sendable {
     /// The token's text as stored in the vocabulary (`▁Hello`, `Ġworld`, `<0x0A>` …).
     public func text(of id: Int32) -> String? {
         guard isValid(id) else { return nil }
-        return String(decoding: strings.bytes(Int(id)), as: UTF8.self)
+        return String(decoding: strings.string(Int(id)), as: UTF8.self)
     }
 
     /// The bytes a token stands for (llama.cpp's `token_to_piece` without lstrip). Control and
