@@ -12,6 +12,8 @@ struct Swiftlet: AsyncParsableCommand {
         abstract: "LLM inference serving engine for CPUs: GGUF models over an OpenAI-compatible API.",
         subcommands: [
             Inspect.self,
+            Score.self,
+            ChatTemplateCommand.self,
             Tokenize.self,
             Detokenize.self,
         ])

@@ -1,0 +1,48 @@
+import Kernels
+
+/// The pre-norm decoder layer of Llama, Qwen2 and Phi-3:
+/// `x += attn(norm(x)); x += ffn(norm(x))`.
+struct PreNormBlock {
+    let attentionNorm: RMSNorm
+    let attention: SelfAttention
+    let ffnNorm: RMSNorm
+    let ffn: FeedForward
+
+    /// Reads `blk.i.attn_norm` and `blk.i.ffn_norm` around the given sublayers.
+    init(_ w: WeightLoader, layer i: Int, config c: ModelConfig, attention: SelfAttention, ffn: FeedForward) throws(ModelError) {
+        attentionNorm = try RMSNorm(w, "blk.\(i).attn_norm", count: c.embeddingSize, eps: c.rmsEpsilon)
+        self.attention = attention
+        ffnNorm = try RMSNorm(w, "blk.\(i).ffn_norm", count: c.embeddingSize, eps: c.rmsEpsilon)
+        self.ffn = ffn
+    }
+
+    func callAsFunction(layer: Int, plan: BatchPlan, cache: KVCache, ws: Workspace) throws(ModelError) {
+        attentionNorm(ws.x, rows: plan.count, into: ws.h)
+        try attention(layer: layer, plan: plan, cache: cache, ws: ws)
+        ws.addResidual(plan.count)
+        ffnNorm(ws.x, rows: plan.count, into: ws.h)
+        try ffn(plan: plan, ws: ws)
+        ws.addResidual(plan.count)
+    }
+}
+
+/// Base of every architecture: owns the shared `Decoder` (embedding, output head, workspace) and
+/// answers the `LanguageModel` shape queries; subclasses implement `forward` as a straight-line
+/// loop over their layers.
+public class DecoderModel: LanguageModel, @unchecked Sendable {
+    public let config: ModelConfig
+    let decoder: Decoder
+
+    init(decoder: Decoder) {
+        self.decoder = decoder
+        config = decoder.config
+    }
+
+    public var vocabularySize: Int { decoder.vocabularySize }
+    public var contextLength: Int { config.contextLength }
+    public var kvLayout: KVLayout { config.kvLayout }
+
+    public func forward(_ batch: ForwardBatch, cache: KVCache, logits: UnsafeMutableBufferPointer<Float>) throws {
+        throw ForwardError.malformedBatch("\(type(of: self)) does not implement forward")
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import GGUF
+import Models
+import Tokenizer
+
+/// A runtime failure of a command: printed as one line on stderr, exit status 1.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+/// Prints `object` as one line of JSON with sorted keys.
+func printJSON(_ object: Any) throws {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    FileHandle.standardOutput.write(data + Data("\n".utf8))
+}
+
+/// A model file opened for a command: the GGUF, the model and (once available) its tokenizer.
+struct LoadedModel {
+    let file: GGUFFile
+    let model: any LanguageModel
+
+    init(path: String) throws {
+        file = try GGUFFile(path: path)
+        model = try ModelRegistry.load(file)
+    }
+
+    /// `text` tokenized as a prompt: BOS if the model adds one, special tokens parsed.
+    func promptTokens(_ text: String) throws -> [Int32] {
+        try Tokenizer(gguf: file).encode(text, addSpecial: true, parseSpecial: true)
+    }
+}
