@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GGUF
 import Models
+import Tokenizer
 
 /// A runtime failure of a command: printed as one line on stderr, exit status 1.
 struct CLIError: Error, CustomStringConvertible {
@@ -27,6 +28,6 @@ struct LoadedModel {
 
     /// `text` tokenized as a prompt: BOS if the model adds one, special tokens parsed.
     func promptTokens(_ text: String) throws -> [Int32] {
-        throw CLIError("text input needs the tokenizer, which is not built yet; use --tokens")
+        try Tokenizer(gguf: file).encode(text, addSpecial: true, parseSpecial: true)
     }
 }

@@ -14,6 +14,8 @@ struct Swiftlet: AsyncParsableCommand {
             Inspect.self,
             Score.self,
             ChatTemplateCommand.self,
+            Tokenize.self,
+            Detokenize.self,
         ])
 }
 
