@@ -16,6 +16,7 @@ struct Swiftlet: AsyncParsableCommand {
             ChatTemplateCommand.self,
             Tokenize.self,
             Detokenize.self,
+            Generate.self,
         ])
 }
 
