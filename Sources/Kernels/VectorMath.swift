@@ -29,10 +29,11 @@ public enum VectorMath {
     /// `out` may alias `x`.
     public static func rmsNorm(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, eps: Float,
                                out: UnsafeMutablePointer<Float>, _ n: Int) {
-        // ggml accumulates the sum of squares in double (ggml_float) for rms_norm.
+        // As ggml: the sum of squares accumulates in double, the mean and scale are f32.
         var sum: Double = 0
         for i in 0 ..< n { sum += Double(x[i] * x[i]) }
-        let scale = Float(1.0 / (sum / Double(n) + Double(eps)).squareRoot())
+        let mean = Float(sum / Double(n))
+        let scale = 1 / (mean + eps).squareRoot()
         for i in 0 ..< n { out[i] = x[i] * scale * weight[i] }
     }
 
