@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "SwiftletKernels", targets: ["Kernels"]),
         .library(name: "SwiftletTokenizer", targets: ["Tokenizer", "Jinja"]),
         .library(name: "SwiftletModels", targets: ["Models"]),
+        .library(name: "Swiftlet", targets: ["Engine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,6 +31,9 @@ let package = Package(
         .target(name: "Jinja", swiftSettings: swiftSettings),
         .target(name: "Tokenizer", dependencies: ["GGUF", "Jinja"], swiftSettings: swiftSettings),
         .target(name: "Models", dependencies: ["GGUF", "Kernels", "Tokenizer"], swiftSettings: swiftSettings),
+        .target(name: "Engine", dependencies: [
+            "Models", "Tokenizer", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
         .executableTarget(name: "swiftlet", dependencies: [
             "GGUF", "Kernels", "Tokenizer", "Models",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -40,6 +44,7 @@ let package = Package(
         .testTarget(name: "JinjaTests", dependencies: ["Jinja"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tokenizer", "GGUF", "Kernels"], exclude: ["Vectors"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Models"]),
     ],
     swiftLanguageModes: [.v6]
 )
