@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
     ],
     targets: [
         // OpenBLAS through its C interface (cblas.h); large-batch matmuls go through cblas_sgemm.
@@ -33,6 +34,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["GGUF", "Kernels", "Tokenizer"], swiftSettings: swiftSettings),
         .target(name: "Engine", dependencies: [
             "Models", "Tokenizer", .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ], swiftSettings: swiftSettings),
         .executableTarget(name: "swiftlet", dependencies: [
             "GGUF", "Kernels", "Tokenizer", "Models",
@@ -44,7 +46,9 @@ let package = Package(
         .testTarget(name: "JinjaTests", dependencies: ["Jinja"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tokenizer", "GGUF", "Kernels"], exclude: ["Vectors"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Models"]),
+        .testTarget(name: "EngineTests", dependencies: [
+            "Engine", "Models", .product(name: "MetricsTestKit", package: "swift-metrics"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

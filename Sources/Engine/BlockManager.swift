@@ -153,9 +153,12 @@ final class BlockManager {
         seq.numComputedTokens = 0
     }
 
-    func takePendingCopies() -> [(from: Int32, to: Int32)] {
-        defer { pendingCopies.removeAll(keepingCapacity: true) }
-        return pendingCopies
+    /// Hands every queued copy to `copy` (which must run it before the next forward pass) and
+    /// forgets them.
+    func runPendingCopies(_ copy: (_ from: Int32, _ to: Int32) -> Void) {
+        guard !pendingCopies.isEmpty else { return }
+        for c in pendingCopies { copy(c.from, c.to) }
+        pendingCopies.removeAll(keepingCapacity: true)
     }
 
     // MARK: free queue
@@ -180,21 +183,16 @@ final class BlockManager {
         freeCount -= 1
     }
 
-    private func linkAtTail(_ b: Int32) {
-        let tail = prev[0]
-        next[Int(tail)] = b
-        prev[Int(b)] = tail
-        next[Int(b)] = 0
-        prev[0] = b
-        freeCount += 1
-    }
+    private func linkAtTail(_ b: Int32) { link(b, after: prev[0]) }
+    private func linkAtHead(_ b: Int32) { link(b, after: 0) }
 
-    private func linkAtHead(_ b: Int32) {
-        let head = next[0]
-        prev[Int(head)] = b
-        next[Int(b)] = head
-        prev[Int(b)] = 0
-        next[0] = b
+    /// Inserts `b` into the free queue right after `p` (0: the sentinel, so at the head).
+    private func link(_ b: Int32, after p: Int32) {
+        let n = next[Int(p)]
+        next[Int(p)] = b
+        prev[Int(b)] = p
+        next[Int(b)] = n
+        prev[Int(n)] = b
         freeCount += 1
     }
 

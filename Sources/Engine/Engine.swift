@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import Models
 
 /// An embeddable inference engine: many concurrent requests share one model and one KV pool,
@@ -15,8 +16,10 @@ public final class Engine: Sendable {
 
     public init(model: any LanguageModel, configuration: EngineConfiguration,
                 detokenizer: (any Detokenizer)? = nil,
-                logger: Logger = Logger(label: "swiftlet.engine")) throws(EngineError) {
-        let core = try EngineCore(model: model, configuration: configuration, detokenizer: detokenizer, logger: logger)
+                logger: Logger = Logger(label: "swiftlet.engine"),
+                metricsFactory: any MetricsFactory = MetricsSystem.factory) throws(EngineError) {
+        let core = try EngineCore(model: model, configuration: configuration, detokenizer: detokenizer,
+                                  logger: logger, metricsFactory: metricsFactory)
         limits = core.limits
         mailbox = Mailbox()
         let loop = EngineLoop(core: core, mailbox: mailbox)
@@ -34,7 +37,8 @@ public final class Engine: Sendable {
         try limits.validate(request)
         let seed = request.sampling.seed ?? UInt64.random(in: .min ... .max)
         let (stream, continuation) = AsyncThrowingStream<GenerationEvent, Error>.makeStream()
-        let id = try mailbox.submit(request: request, seed: seed, continuation: continuation)
+        let id = try mailbox.submit(request: request, seed: seed, submittedAt: EngineMetrics.now(),
+                                    continuation: continuation)
         continuation.onTermination = { [mailbox] termination in
             if case .cancelled = termination { mailbox.cancel(id) }
         }
@@ -94,7 +98,8 @@ private final class EngineLoop: @unchecked Sendable {
         while true {
             let mail = mailbox.take(waitingWhileIdle: !core.hasWork)
             for s in mail.submissions {
-                core.add(id: s.id, request: s.request, seed: s.seed, sink: StreamSink(s.continuation))
+                core.add(id: s.id, request: s.request, seed: s.seed, submittedAt: s.submittedAt,
+                         sink: StreamSink(s.continuation))
             }
             for id in mail.cancellations { core.cancel(id) }
             if mail.shutdown == .abort { core.abortAll() }
@@ -116,6 +121,7 @@ private final class Mailbox: @unchecked Sendable {
         let id: RequestID
         let request: GenerationRequest
         let seed: UInt64
+        let submittedAt: UInt64
         let continuation: AsyncThrowingStream<GenerationEvent, Error>.Continuation
     }
     struct Mail {
@@ -132,14 +138,15 @@ private final class Mailbox: @unchecked Sendable {
     private var stopped: EngineStatistics?   // final statistics once the thread has exited
     private var stopWaiters: [CheckedContinuation<Void, Never>] = []
 
-    func submit(request: GenerationRequest, seed: UInt64,
+    func submit(request: GenerationRequest, seed: UInt64, submittedAt: UInt64,
                 continuation: AsyncThrowingStream<GenerationEvent, Error>.Continuation) throws(EngineError) -> RequestID {
         condition.lock()
         defer { condition.unlock() }
         guard shutdown == nil else { throw .shutDown }
         nextID += 1
         let id = RequestID(rawValue: nextID)
-        mail.submissions.append(Submission(id: id, request: request, seed: seed, continuation: continuation))
+        mail.submissions.append(Submission(id: id, request: request, seed: seed, submittedAt: submittedAt,
+                                            continuation: continuation))
         condition.signal()
         return id
     }

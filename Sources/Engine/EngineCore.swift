@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import Models
 
 /// The engine's step loop without the thread: `schedule() → model.forward → postprocess`.
@@ -13,21 +14,30 @@ final class EngineCore {
     private let endOfGeneration: Set<Int32>
     private let detokenizer: (any Detokenizer)?
     private let logger: Logger
+    private let metrics: EngineMetrics
     private let logits: UnsafeMutableBufferPointer<Float>   // [maxRunningSequences, vocab]
+    private let forkLogits: UnsafeMutableBufferPointer<Float>   // [vocab], the row n completions share
     private var batch = ForwardBatch()
-    private var live: [RequestID: SequenceState] = [:]
+    /// Every request's live completions.
+    private var live: [RequestID: [SequenceState]] = [:]
     private var arrivals: UInt64 = 0
+    /// When the current step's forward pass ended (uptime nanoseconds): its tokens' time.
+    private var now: UInt64 = 0
     /// Tokens run through the model so far (prefix-cache hits are not computed, so not counted).
     private(set) var computedTokens = 0
 
     init(model: any LanguageModel, configuration c: EngineConfiguration, detokenizer: (any Detokenizer)?,
-         logger: Logger) throws(EngineError) {
+         logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory) throws(EngineError) {
         let vocab = model.vocabularySize
         guard vocab > 0, model.contextLength > 0 else {
             throw .invalidConfiguration("the model reports an empty vocabulary or context")
         }
         guard c.blockSize >= 1, c.maxBatchTokens >= 1, c.maxRunningSequences >= 1 else {
             throw .invalidConfiguration("blockSize, maxBatchTokens and maxRunningSequences must be ≥ 1")
+        }
+        // Otherwise the last-admitted running sequences could wait for a decode token indefinitely.
+        guard c.maxBatchTokens >= c.maxRunningSequences else {
+            throw .invalidConfiguration("maxBatchTokens (\(c.maxBatchTokens)) must be ≥ maxRunningSequences (\(c.maxRunningSequences))")
         }
         for t in c.endOfGenerationTokens where t < 0 || Int(t) >= vocab {
             throw .invalidConfiguration("end-of-generation token \(t) is outside the vocabulary")
@@ -43,16 +53,23 @@ final class EngineCore {
         scheduler = Scheduler(blocks: blocks, maxBatchTokens: c.maxBatchTokens,
                               maxRunningSequences: c.maxRunningSequences)
         limits = RequestLimits(vocabularySize: vocab, contextLength: model.contextLength,
-                               blockSize: c.blockSize, poolBlocks: blocks.usableBlockCount)
+                               blockSize: c.blockSize, poolBlocks: blocks.usableBlockCount,
+                               maxRunningSequences: c.maxRunningSequences)
         sampler = Sampler(vocabularySize: vocab)
         endOfGeneration = c.endOfGenerationTokens
         self.detokenizer = detokenizer
         self.logger = logger
+        metrics = EngineMetrics(factory: metricsFactory)
         logits = .allocate(capacity: c.maxRunningSequences * vocab)
         logits.initialize(repeating: 0)
+        forkLogits = .allocate(capacity: vocab)
+        forkLogits.initialize(repeating: 0)
     }
 
-    deinit { logits.deallocate() }
+    deinit {
+        logits.deallocate()
+        forkLogits.deallocate()
+    }
 
     var hasWork: Bool { scheduler.hasWork }
 
@@ -64,30 +81,43 @@ final class EngineCore {
     }
 
     /// Queues an already validated request.
-    func add(id: RequestID, request: GenerationRequest, seed: UInt64, sink: any GenerationSink) {
+    /// `submittedAt`: uptime nanoseconds when the caller submitted it (for time to first token).
+    func add(id: RequestID, request: GenerationRequest, seed: UInt64, submittedAt: UInt64 = EngineMetrics.now(),
+             sink: any GenerationSink) {
         arrivals += 1
+        let groupSink = request.n > 1 ? CompletionGroupSink(sink, completions: request.n) : sink
         let seq = SequenceState(requestID: id, arrival: arrivals, request: request, seed: seed,
-                                decoder: detokenizer?.makeDecoder(), sink: sink)
-        live[id] = seq
+                                submittedAt: submittedAt, decoder: detokenizer?.makeDecoder(), sink: groupSink)
+        live[id] = [seq]
         scheduler.add(seq)
     }
 
     /// Ends a request now (reason `abort`), freeing its blocks. Unknown ids (already finished) are ignored.
     func cancel(_ id: RequestID) {
-        guard let seq = live[id] else { return }
-        finish(seq, reason: .abort, error: nil)
+        for seq in live[id] ?? [] { finish(seq, reason: .abort, error: nil) }
     }
 
     func abortAll() {
-        for seq in Array(live.values) { finish(seq, reason: .abort, error: nil) }
+        for seq in live.values.joined() { finish(seq, reason: .abort, error: nil) }
     }
 
     /// One iteration. Returns false when there was nothing to run.
     @discardableResult
     func step() -> Bool {
+        let preemptionsBefore = scheduler.preemptionCount
         scheduler.schedule(into: &batch)
+        if scheduler.preemptionCount > preemptionsBefore {
+            logger.debug("preempted sequences for KV blocks", metadata: [
+                "preempted": "\(scheduler.preemptionCount - preemptionsBefore)", "free_blocks": "\(blocks.freeCount)"])
+        }
+        defer {
+            metrics.recordStep(computed: batch.count, preempted: scheduler.preemptionCount - preemptionsBefore,
+                               running: scheduler.running.count, waiting: scheduler.waiting.count,
+                               usedBlocks: blocks.usableBlockCount - blocks.freeCount,
+                               totalBlocks: blocks.usableBlockCount)
+        }
         guard batch.count > 0 else { return false }
-        for copy in blocks.takePendingCopies() { cache.copyBlock(from: Int(copy.from), to: Int(copy.to)) }
+        blocks.runPendingCopies { cache.copyBlock(from: Int($0), to: Int($1)) }
         let vocab = model.vocabularySize
         let rows = UnsafeMutableBufferPointer(rebasing: logits[0 ..< batch.logitRows.count * vocab])
         do {
@@ -101,6 +131,7 @@ final class EngineCore {
             return true
         }
         computedTokens += batch.count
+        now = EngineMetrics.now()
         var row = 0
         for entry in scheduler.scheduled {
             let seq = entry.seq
@@ -110,9 +141,34 @@ final class EngineCore {
             guard wantsLogits else { continue }
             let logitsRow = UnsafeMutableBufferPointer(rebasing: logits[row * vocab ..< (row + 1) * vocab])
             row += 1
-            append(sampler.sample(logitsRow, for: seq, banned: seq.bannedTokens(endOfGeneration: endOfGeneration)), to: seq)
+            if seq.pendingForks > 0 { fork(seq, logits: logitsRow) }
+            sample(logitsRow, for: seq)
         }
         return true
+    }
+
+    private func sample(_ row: UnsafeMutableBufferPointer<Float>, for seq: SequenceState) {
+        append(sampler.sample(row, for: seq, banned: seq.bannedTokens(endOfGeneration: endOfGeneration)), to: seq)
+    }
+
+    /// Splits `parent`'s other completions off now that its prompt is computed: they share its KV
+    /// blocks (copy-on-write) and each samples its first token from the same logits `row`.
+    private func fork(_ parent: SequenceState, logits row: UnsafeMutableBufferPointer<Float>) {
+        // Sampling edits a row in place (bias, penalties); every completion starts from the model's.
+        _ = forkLogits.update(fromContentsOf: row)
+        for i in 1 ... parent.pendingForks {
+            let child = SequenceState(requestID: parent.requestID, arrival: parent.arrival, request: parent.request,
+                                      seed: parent.seed, index: i, submittedAt: parent.submittedAt,
+                                      decoder: detokenizer?.makeDecoder(),
+                                      sink: parent.sink)
+            child.cachedPromptTokens = parent.cachedPromptTokens
+            blocks.fork(parent, into: child)
+            scheduler.addForked(child)
+            live[parent.requestID, default: []].append(child)
+            sample(row, for: child)
+            _ = row.update(fromContentsOf: forkLogits)
+        }
+        parent.pendingForks = 0
     }
 
     /// Adds a sampled token, streams it, and ends the request if a stop condition holds.
@@ -136,17 +192,24 @@ final class EngineCore {
                 text += seq.stopFilter.flush()
             }
         }
-        seq.sink.yield(.token(GeneratedToken(id: token, text: text, logprob: sampled.logprob,
+        metrics.recordToken(seq, now: now)
+        seq.sink.yield(.token(GeneratedToken(index: seq.index, id: token, text: text, logprob: sampled.logprob,
                                              topLogprobs: sampled.topLogprobs)))
         if let reason { finish(seq, reason: reason, error: nil) }
     }
 
     private func finish(_ seq: SequenceState, reason: FinishReason, error: EngineError?) {
-        live[seq.requestID] = nil
+        live[seq.requestID]?.removeAll { $0 === seq }
+        if live[seq.requestID]?.isEmpty == true { live[seq.requestID] = nil }
         scheduler.remove(seq)
-        let usage = Usage(promptTokens: seq.promptCount, completionTokens: seq.outputCount,
-                          cachedPromptTokens: seq.cachedPromptTokens ?? 0)
-        seq.sink.yield(.finished(GenerationSummary(finishReason: reason, usage: usage, preemptions: seq.preemptions)))
-        seq.sink.finish(throwing: error)
+        // Completions never split off (the prompt was not computed yet) end with their parent.
+        for index in seq.index ... seq.index + seq.pendingForks {
+            let usage = Usage(promptTokens: seq.promptCount, completionTokens: index == seq.index ? seq.outputCount : 0,
+                              cachedPromptTokens: seq.cachedPromptTokens ?? 0)
+            metrics.recordFinished(reason, usage: usage, firstCompletion: index == 0)
+            seq.sink.yield(.finished(GenerationSummary(index: index, finishReason: reason, usage: usage,
+                                                       preemptions: seq.preemptions)))
+            seq.sink.finish(throwing: error)
+        }
     }
 }

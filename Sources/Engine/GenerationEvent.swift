@@ -1,10 +1,13 @@
-/// What a request's stream yields: one `.token` per generated token, then one `.finished`.
+/// What a request's stream yields: one `.token` per generated token, then one `.finished`, for
+/// each of its `n` completions (told apart by `index`; their events interleave).
 public enum GenerationEvent: Sendable, Equatable {
     case token(GeneratedToken)
     case finished(GenerationSummary)
 }
 
 public struct GeneratedToken: Sendable, Equatable {
+    /// Which completion (0..<n) the token belongs to.
+    public var index: Int
     public var id: Int32
     /// Text this token completes. Empty while a multi-byte character or a possible stop string is
     /// still incomplete; held-back text arrives with a later token.
@@ -14,7 +17,8 @@ public struct GeneratedToken: Sendable, Equatable {
     /// The most likely alternatives, best first, when requested.
     public var topLogprobs: [TokenLogprob]
 
-    public init(id: Int32, text: String, logprob: Float? = nil, topLogprobs: [TokenLogprob] = []) {
+    public init(index: Int = 0, id: Int32, text: String, logprob: Float? = nil, topLogprobs: [TokenLogprob] = []) {
+        self.index = index
         self.id = id
         self.text = text
         self.logprob = logprob
@@ -55,11 +59,14 @@ public struct Usage: Sendable, Equatable {
 }
 
 public struct GenerationSummary: Sendable, Equatable {
+    /// Which completion (0..<n) finished.
+    public var index: Int
     public var finishReason: FinishReason
     public var usage: Usage
     /// Times the request was preempted (its KV freed and recomputed later).
     public var preemptions: Int
-    public init(finishReason: FinishReason, usage: Usage, preemptions: Int) {
+    public init(index: Int = 0, finishReason: FinishReason, usage: Usage, preemptions: Int) {
+        self.index = index
         self.finishReason = finishReason
         self.usage = usage
         self.preemptions = preemptions

@@ -32,14 +32,19 @@ public struct GenerationRequest: Sendable {
     /// nil: no log-probabilities. k ≥ 0: the sampled token's log-probability and the k most
     /// likely alternatives (after bias and penalties, before temperature and truncation).
     public var logprobs: Int?
+    /// Completions to generate from the prompt (computed once; its KV blocks are shared).
+    /// Completion i samples with a generator derived from (seed, i). At most
+    /// `EngineConfiguration.maxRunningSequences`.
+    public var n: Int
 
     public init(promptTokens: [Int32], sampling: SamplingParameters = .init(),
-                stop: StopConditions, priority: Int = 0, logprobs: Int? = nil) {
+                stop: StopConditions, priority: Int = 0, logprobs: Int? = nil, n: Int = 1) {
         self.promptTokens = promptTokens
         self.sampling = sampling
         self.stop = stop
         self.priority = priority
         self.logprobs = logprobs
+        self.n = n
     }
 }
 

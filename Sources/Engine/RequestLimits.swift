@@ -6,6 +6,7 @@ struct RequestLimits: Sendable {
     let contextLength: Int
     let blockSize: Int
     let poolBlocks: Int
+    let maxRunningSequences: Int
 
     func validate(_ r: GenerationRequest) throws(EngineError) {
         guard !r.promptTokens.isEmpty else { throw .emptyPrompt }
@@ -21,10 +22,15 @@ struct RequestLimits: Sendable {
             throw .invalidRequest("stop token \(t) is outside the vocabulary")
         }
         if let k = r.logprobs, k < 0 { throw .invalidRequest("logprobs must be ≥ 0") }
+        // All n completions run at once (they fork together), so they must fit the sequence cap.
+        guard r.n >= 1 && r.n <= maxRunningSequences else {
+            throw .invalidRequest("n must be in 1...\(maxRunningSequences) (maxRunningSequences)")
+        }
         if let why = r.sampling.validationError(vocabularySize: vocabularySize) { throw .invalidRequest(why) }
         let total = r.promptTokens.count + s.maxTokens
         guard total <= contextLength else { throw .exceedsContext(tokens: total, contextLength: contextLength) }
-        // The last generated token is never fed back, so its K/V need no slot.
+        // The last generated token is never fed back, so its K/V need no slot. Each completion
+        // alone must fit: siblings that do not fit together are preempted like any sequence.
         let blocks = (total - 1 + blockSize - 1) / blockSize
         guard blocks <= poolBlocks else { throw .exceedsKVPool(blocksNeeded: blocks, poolBlocks: poolBlocks) }
     }

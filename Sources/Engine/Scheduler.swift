@@ -42,6 +42,14 @@ final class Scheduler {
         waiting.insert(seq, at: at)
     }
 
+    /// Runs a completion split off a running sequence (it already holds its parent's blocks).
+    func addForked(_ child: SequenceState) {
+        child.status = .running
+        admissions += 1
+        child.admission = admissions
+        running.append(child)
+    }
+
     /// Takes `seq` out of the queues and frees its blocks (finished, cancelled or failed).
     func remove(_ seq: SequenceState) {
         if let i = running.firstIndex(where: { $0 === seq }) { running.remove(at: i) }
@@ -55,20 +63,15 @@ final class Scheduler {
         scheduled.removeAll(keepingCapacity: true)
         var budget = maxBatchTokens
         var preempted = false
-        // `running` changes as sequences are preempted; iterate a snapshot, skipping the preempted.
+        // `running` changes as sequences are preempted; walk a snapshot, skipping the preempted.
         let snapshot = running
-        for decodePass in [true, false] {
-            for seq in snapshot where seq.status == .running && (seq.pendingTokens == 1) == decodePass {
-                guard budget > 0 else { break }
-                let n = min(seq.pendingTokens, budget)
-                if allocateOrPreempt(seq, newTokens: n, budget: &budget, preempted: &preempted) {
-                    scheduled.append(ScheduledSequence(seq: seq, newTokens: n))
-                    budget -= n
-                }
-            }
-        }
+        scheduleRunning(snapshot, decoding: true, budget: &budget, preempted: &preempted)
+        scheduleRunning(snapshot, decoding: false, budget: &budget, preempted: &preempted)
         // Admitting while preempting would only thrash: the freed blocks go to the preempted first.
-        while !preempted, budget > 0, running.count < maxRunningSequences, let seq = waiting.first {
+        // Running slots are promised to completions that a running sequence will split off.
+        var reserved = running.reduce(0) { $0 + $1.pendingForks }
+        while !preempted, budget > 0, let seq = waiting.first,
+              running.count + reserved + 1 + seq.pendingForks <= maxRunningSequences {
             let prefix = blocks.cachedPrefix(of: seq)
             let n = min(seq.tokens.count - prefix.count * blocks.blockSize, budget)
             guard blocks.allocateSlots(for: seq, newTokens: n, prefix: prefix) else { break }
@@ -80,8 +83,22 @@ final class Scheduler {
             running.append(seq)
             scheduled.append(ScheduledSequence(seq: seq, newTokens: n))
             budget -= n
+            reserved += seq.pendingForks
         }
         fill(&batch)
+    }
+
+    /// Schedules the running sequences that need one token (`decoding`) or more (prefill chunks).
+    private func scheduleRunning(_ sequences: [SequenceState], decoding: Bool, budget: inout Int,
+                                 preempted: inout Bool) {
+        for seq in sequences where seq.status == .running && (seq.pendingTokens == 1) == decoding {
+            guard budget > 0 else { return }
+            let n = min(seq.pendingTokens, budget)
+            if allocateOrPreempt(seq, newTokens: n, budget: &budget, preempted: &preempted) {
+                scheduled.append(ScheduledSequence(seq: seq, newTokens: n))
+                budget -= n
+            }
+        }
     }
 
     /// Gets blocks for `seq`'s next `newTokens`, preempting the lowest-ranked running sequence

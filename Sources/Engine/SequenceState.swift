@@ -5,11 +5,39 @@ protocol GenerationSink: AnyObject {
     func finish(throwing error: EngineError?)
 }
 
-/// The engine's state for one request. Owned and mutated by the engine thread only.
+/// Ends a request's stream only when all of its `n` completions have finished.
+final class CompletionGroupSink: GenerationSink {
+    private let base: any GenerationSink
+    private var remaining: Int
+    private var firstError: EngineError?
+
+    init(_ base: any GenerationSink, completions: Int) {
+        self.base = base
+        remaining = completions
+    }
+
+    func yield(_ event: GenerationEvent) { base.yield(event) }
+
+    func finish(throwing error: EngineError?) {
+        if firstError == nil { firstError = error }
+        remaining -= 1
+        if remaining == 0 { base.finish(throwing: firstError) }
+    }
+}
+
+/// The engine's state for one completion of a request (a request with `n > 1` has `n`, sharing
+/// the prompt's KV blocks). Owned and mutated by the engine thread only.
 final class SequenceState {
     enum Status: Equatable { case waiting, running, finished }
 
     let requestID: RequestID
+    let request: GenerationRequest
+    /// The request's seed; completion `index` draws from a generator derived from it.
+    let seed: UInt64
+    /// Which of the request's `n` completions this is.
+    let index: Int
+    /// Completions still to split off this one when its prompt is computed (`n - 1`, then 0).
+    var pendingForks: Int
     /// Submission order; breaks ties between equal priorities (first come, first served).
     let arrival: UInt64
     let priority: Int
@@ -36,12 +64,20 @@ final class SequenceState {
     /// Prompt tokens the prefix cache supplied at first admission (for usage).
     var cachedPromptTokens: Int?
     var rng: SplitMix64
+    /// Uptime nanoseconds of submission and of the latest token (for latency metrics).
+    let submittedAt: UInt64
+    var lastTokenAt: UInt64?
     var decoder: (any IncrementalDecoder)?
     var stopFilter: StopStringFilter
 
-    init(requestID: RequestID, arrival: UInt64, request: GenerationRequest, seed: UInt64,
-         decoder: (any IncrementalDecoder)?, sink: any GenerationSink) {
+    init(requestID: RequestID, arrival: UInt64, request: GenerationRequest, seed: UInt64, index: Int = 0,
+         submittedAt: UInt64 = 0, decoder: (any IncrementalDecoder)?, sink: any GenerationSink) {
+        self.submittedAt = submittedAt
         self.requestID = requestID
+        self.request = request
+        self.seed = seed
+        self.index = index
+        pendingForks = index == 0 ? request.n - 1 : 0
         self.arrival = arrival
         priority = request.priority
         promptCount = request.promptTokens.count
@@ -51,7 +87,7 @@ final class SequenceState {
         self.sink = sink
         tokens = request.promptTokens
         tokens.reserveCapacity(request.promptTokens.count + request.stop.maxTokens)
-        rng = SplitMix64(seed: seed)
+        rng = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
         self.decoder = decoder
         stopFilter = StopStringFilter(stopStrings: request.stop.stopStrings)
     }

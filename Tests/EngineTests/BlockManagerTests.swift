@@ -18,6 +18,13 @@ private func computeAll(_ seq: SequenceState, in bm: BlockManager) -> Bool {
     return true
 }
 
+/// Ends every sequence; the pool must then be whole and consistent.
+private func freeAll(_ seqs: [SequenceState], in bm: BlockManager) throws {
+    for seq in seqs { bm.free(seq) }
+    #expect(bm.isWhole)
+    try bm.checkInvariants(liveSequences: [])
+}
+
 @Suite struct BlockManagerTests {
     @Test func allocationAndFreeKeepThePoolWhole() throws {
         let bm = BlockManager(blockCount: 9, blockSize: 4)
@@ -32,11 +39,7 @@ private func computeAll(_ seq: SequenceState, in bm: BlockManager) -> Bool {
         let c = sequence(prompt(8, salt: 2), id: 3)
         #expect(!bm.allocateSlots(for: c, newTokens: 8))   // 2 blocks, 1 free
         try bm.checkInvariants(liveSequences: [a, b, c])
-        bm.free(a)
-        bm.free(b)
-        bm.free(c)
-        #expect(bm.isWhole)
-        try bm.checkInvariants(liveSequences: [])
+        try freeAll([a, b, c], in: bm)
     }
 
     @Test func refusedAllocationChangesNothing() throws {
@@ -77,10 +80,7 @@ private func computeAll(_ seq: SequenceState, in bm: BlockManager) -> Bool {
         var other = prompt(16)
         other[0] = 5
         #expect(bm.cachedPrefix(of: sequence(other, id: 4)).isEmpty)
-        bm.free(a)
-        bm.free(c)
-        #expect(bm.isWhole)
-        try bm.checkInvariants(liveSequences: [])
+        try freeAll([a, c], in: bm)
     }
 
     @Test func unreferencedCachedBlocksAreEvictedLastBlockFirst() throws {
@@ -99,8 +99,7 @@ private func computeAll(_ seq: SequenceState, in bm: BlockManager) -> Bool {
         #expect(bm.cachedBlockCount == 3)
         #expect(bm.cachedPrefix(of: again) == Array(aBlocks[0 ..< 3]))
         try bm.checkInvariants(liveSequences: [b])
-        bm.free(b)
-        #expect(bm.isWhole)
+        try freeAll([b], in: bm)
     }
 
     @Test func forkSharesBlocksAndCopiesThePartialBlockOnWrite() throws {
@@ -115,17 +114,15 @@ private func computeAll(_ seq: SequenceState, in bm: BlockManager) -> Bool {
         parent.tokens.append(9)
         child.tokens.append(10)
         #expect(bm.allocateSlots(for: child, newTokens: 1))
-        let copies = bm.takePendingCopies()
+        var copies: [(Int32, Int32)] = []
+        bm.runPendingCopies { copies.append(($0, $1)) }
         #expect(copies.count == 1)
-        #expect(copies.first?.from == parent.blockTable[1] && copies.first?.to == child.blockTable[1])
+        #expect(copies.first?.0 == parent.blockTable[1] && copies.first?.1 == child.blockTable[1])
         #expect(child.blockTable[0] == parent.blockTable[0] && child.blockTable[1] != parent.blockTable[1])
         // The parent is now the partial block's only holder: it writes in place.
         #expect(bm.allocateSlots(for: parent, newTokens: 1))
-        #expect(bm.takePendingCopies().isEmpty)
+        bm.runPendingCopies { _, _ in Issue.record("the sole holder of a block must not copy it") }
         try bm.checkInvariants(liveSequences: [parent, child])
-        bm.free(parent)
-        bm.free(child)
-        #expect(bm.isWhole)
-        try bm.checkInvariants(liveSequences: [])
+        try freeAll([parent, child], in: bm)
     }
 }

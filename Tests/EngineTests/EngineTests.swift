@@ -78,6 +78,19 @@ private func collect(_ stream: GenerationStream) async throws -> (tokens: [Int32
         await engine.shutdown(.abort)
     }
 
+    @Test func droppingTheStreamCancelsTheRequest() async throws {
+        let model = FakeModel(contextLength: 4096)
+        let engine = try makeEngine(model, blocks: 1100, eog: [])
+        do {
+            let stream = try engine.submit(GenerationRequest(promptTokens: prompt(20), stop: StopConditions(maxTokens: 4000)))
+            for try await _ in stream { break }
+        }
+        let stats = await engine.statistics()
+        #expect(stats.runningSequences == 0 && stats.freeBlocks == stats.totalBlocks)
+        #expect(stats.computedTokens < 20 + 4000)
+        await engine.shutdown(.abort)
+    }
+
     @Test func cancelByIDEndsTheStreamWithAbort() async throws {
         let model = FakeModel(contextLength: 4096)
         let engine = try makeEngine(model, blocks: 1100, eog: [])
@@ -116,9 +129,50 @@ private func collect(_ stream: GenerationStream) async throws -> (tokens: [Int32
         await engine.shutdown()
     }
 
-    @Test func aConfigurationWithoutRoomForOneBlockIsRejected() {
-        #expect(throws: EngineError.self) {
+    @Test func impossibleConfigurationsAreRejected() {
+        #expect(throws: EngineError.self) {   // not even one usable block
             try Engine(model: FakeModel(), configuration: EngineConfiguration(kvCacheBytes: 10))
         }
+        #expect(throws: EngineError.self) {   // fewer tokens per step than running sequences
+            try Engine(model: FakeModel(), configuration: EngineConfiguration(
+                kvCacheBytes: 1 << 20, maxBatchTokens: 8, maxRunningSequences: 16))
+        }
+    }
+}
+
+@Suite struct ConcurrentEngineTests {
+    /// Many tasks submit, consume, cancel by id, or abandon their streams at once; the engine must
+    /// serve every surviving stream its reference tokens and end with the pool whole.
+    @Test func concurrentSubmissionsAndCancellations() async throws {
+        let model = FakeModel()
+        let engine = try makeEngine(model, blocks: 40)
+        let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for i in 0 ..< 200 {
+                group.addTask {
+                    let r = GenerationRequest(promptTokens: prompt(1 + i % 23, salt: Int32(i)),
+                                              sampling: SamplingParameters(temperature: 0.8, seed: UInt64(i)),
+                                              stop: StopConditions(maxTokens: 1 + i % 17), priority: i % 3)
+                    let stream = try engine.submit(r)
+                    var tokens: [Int32] = []
+                    var reason: FinishReason?
+                    for try await event in stream {
+                        switch event {
+                        case let .token(t):
+                            tokens.append(t.id)
+                            if i % 7 == 0 && tokens.count == 2 { engine.cancel(stream.id) }
+                            if i % 11 == 0 && tokens.count == 1 { return true }   // abandon the stream
+                        case let .finished(s): reason = s.finishReason
+                        }
+                    }
+                    let expected = referenceTokens(r, eog: [0])
+                    return reason == .abort ? expected.starts(with: tokens) : tokens == expected
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.count == 200 && outcomes.allSatisfy { $0 })
+        await engine.shutdown()
+        let stats = await engine.statistics()
+        #expect(stats.freeBlocks == stats.totalBlocks && stats.runningSequences == 0 && stats.waitingSequences == 0)
     }
 }

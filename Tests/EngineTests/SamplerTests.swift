@@ -108,3 +108,27 @@ private func draws(_ logits: [Float], _ params: SamplingParameters, _ n: Int) ->
         #expect(abs(r.topLogprobs[2].logprob - (1.5 - lse)) < 1e-5)
     }
 }
+
+@Suite struct LargeVocabularySamplerTests {
+    /// Top-p over a large vocabulary (where the sampler sorts only the heavy candidates) draws from
+    /// exactly the nucleus a full sort gives.
+    @Test func topPMatchesABruteForceNucleus() {
+        var rng = SplitMix64(seed: 11)
+        let vocab = 3000
+        // Peaked like a language model's: a few dozen plausible tokens, a long tail of unlikely ones.
+        let logits = (0 ..< vocab).map { _ in -30 * powf(Float(rng.next() >> 40) * 0x1p-24, 0.7) }
+        let p: Float = 0.6
+        let m = logits.max()!
+        let weights = logits.map { expf($0 - m) }
+        let total = weights.reduce(0, +)
+        var nucleus: Set<Int32> = []
+        var cumulative: Float = 0
+        for i in (0 ..< vocab).sorted(by: { weights[$0] > weights[$1] }) where cumulative < p * total {
+            nucleus.insert(Int32(i))
+            cumulative += weights[i]
+        }
+        let drawn = Set(draws(logits, SamplingParameters(topP: p, seed: 9), 300))
+        #expect(drawn.isSubset(of: nucleus))
+        #expect(nucleus.count > 20 && drawn.count > nucleus.count / 2)   // across the nucleus, not a few tokens
+    }
+}

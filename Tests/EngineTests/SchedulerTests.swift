@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Engine
 
@@ -78,6 +79,18 @@ private func request(_ promptTokens: [Int32], maxTokens: Int, sampling: Sampling
         }
         #expect(core.blocks.isWhole)
         try core.blocks.checkInvariants(liveSequences: [])
+    }
+
+    @Test func theMostRecentlyAdmittedSequenceIsPreempted() throws {
+        let model = FakeModel()
+        // 8 usable blocks; each request grows to 8 + 16 = 24 tokens = 6 blocks: both cannot finish together.
+        let core = try makeCore(model, blocks: 8, prefixCaching: false)
+        let first = try core.submit(request(prompt(8), maxTokens: 16, ignoreEOS: true), id: 1)
+        let second = try core.submit(request(prompt(8, salt: 1), maxTokens: 16, ignoreEOS: true), id: 2)
+        try core.runToCompletion()
+        #expect(first.summary?.preemptions == 0)
+        #expect(second.summary?.preemptions ?? 0 > 0)
+        #expect(second.tokens == referenceTokens(request(prompt(8, salt: 1), maxTokens: 16, ignoreEOS: true)))
     }
 
     @Test func aHigherPriorityRequestIsAdmittedFirst() throws {
@@ -197,6 +210,27 @@ private func request(_ promptTokens: [Int32], maxTokens: Int, sampling: Sampling
         #expect(c.tokens == referenceTokens(r, eog: eog))
         #expect(c.tokens.count >= 8 && !c.tokens.prefix(7).contains { eog.contains($0) })
         #expect(d.tokens.count == 12 && d.summary?.finishReason == .length)
+    }
+
+    @Test func logprobsComeFromTheModelsDistribution() throws {
+        let core = try makeCore(FakeModel(), blocks: 40, maxBatchTokens: 8)   // prompt in 2 chunks
+        var r = request(prompt(13), maxTokens: 4, ignoreEOS: true)
+        r.logprobs = 2
+        let c = try core.submit(r, id: 1)
+        try core.runToCompletion()
+        var history = r.promptTokens
+        var row = [Float](repeating: 0, count: 32)
+        for event in c.events {
+            guard case let .token(t) = event else { continue }
+            row.withUnsafeMutableBufferPointer { FakeModel.logits(history: history, into: $0) }
+            let m = row.max()!
+            let lse = m + logf(row.map { expf($0 - m) }.reduce(0, +))
+            #expect(abs((t.logprob ?? 0) - (row[Int(t.id)] - lse)) < 1e-5)
+            #expect(t.id == Int32(row.firstIndex(of: m)!))   // greedy
+            #expect(t.topLogprobs.count == 2 && t.topLogprobs[0].id == t.id)
+            history.append(t.id)
+        }
+        #expect(history.count == 13 + 4)
     }
 
     @Test func impossibleRequestsAreRejectedAtSubmission() throws {

@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct SoakTests {
     /// 1,000 requests with random prompt lengths (many sharing prefixes), output lengths,
-    /// priorities, sampling and cancellations, in a pool small enough to force preemption and
+    /// priorities, sampling, parallel completions (n) and cancellations, in a pool small enough to force preemption and
     /// prefix-cache eviction. Invariants are checked after every step; every request that was not
     /// cancelled must produce exactly its reference tokens; the pool must end whole.
     @Test func thousandRandomRequestsLeaveThePoolWhole() throws {
@@ -25,7 +25,7 @@ import Testing
                     : SamplingParameters(temperature: 0.7, topP: 0.9, seed: UInt64(runs.count))
                 let r = GenerationRequest(promptTokens: tokens, sampling: sampling,
                                           stop: StopConditions(maxTokens: random(1 ... 20)),
-                                          priority: random(0 ... 2))
+                                          priority: random(0 ... 2), n: random(0 ... 9) == 0 ? random(2 ... 3) : 1)
                 let id = UInt64(runs.count)
                 runs.append((r, try core.submit(r, id: id)))
                 live.append(id)
@@ -43,12 +43,15 @@ import Testing
         var cancelled = 0, cacheHits = 0
         for (r, c) in runs {
             #expect(c.ended && c.error == nil)
-            let expected = referenceTokens(r, eog: eog)
-            if c.summary?.finishReason == .abort {
-                cancelled += 1
-                #expect(expected.starts(with: c.tokens))
-            } else {
-                #expect(c.tokens == expected)
+            #expect(c.summaries.count == r.n)
+            for s in c.summaries {
+                let expected = referenceTokens(r, eog: eog, index: s.index)
+                if s.finishReason == .abort {
+                    cancelled += 1
+                    #expect(expected.starts(with: c.tokens(index: s.index)))
+                } else {
+                    #expect(c.tokens(index: s.index) == expected)
+                }
             }
             if c.summary?.usage.cachedPromptTokens ?? 0 > 0 { cacheHits += 1 }
         }

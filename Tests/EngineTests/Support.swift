@@ -14,15 +14,18 @@ final class Collector: GenerationSink {
         self.error = error
     }
 
-    var tokens: [Int32] {
-        events.compactMap { if case let .token(t) = $0 { t.id } else { nil } }
+    var tokens: [Int32] { tokens(index: 0) }
+    /// Tokens of completion `index` (of a request with `n > 1`).
+    func tokens(index: Int) -> [Int32] {
+        events.compactMap { if case let .token(t) = $0, t.index == index { t.id } else { nil } }
+    }
+    var summaries: [GenerationSummary] {
+        events.compactMap { if case let .finished(s) = $0 { s } else { nil } }
     }
     var text: String {
         events.map { if case let .token(t) = $0 { t.text } else { "" } }.joined()
     }
-    var summary: GenerationSummary? {
-        events.lazy.compactMap { if case let .finished(s) = $0 { s } else { nil } }.first
-    }
+    var summary: GenerationSummary? { summaries.first { $0.index == 0 } }
 }
 
 func makeCore(_ model: FakeModel, blockSize: Int = 4, blocks: Int, maxBatchTokens: Int = 64,
@@ -60,9 +63,9 @@ extension EngineCore {
 /// What `request` must generate, computed from the fake model's logits function directly
 /// (no KV cache, no batching) with the same sampler and seed.
 func referenceTokens(_ request: GenerationRequest, vocabularySize: Int = 32, eog: Set<Int32> = [],
-                     seed: UInt64 = 0) -> [Int32] {
+                     seed: UInt64 = 0, index: Int = 0) -> [Int32] {
     let seq = SequenceState(requestID: RequestID(rawValue: 0), arrival: 0, request: request,
-                            seed: request.sampling.seed ?? seed, decoder: nil, sink: Collector())
+                            seed: request.sampling.seed ?? seed, index: index, decoder: nil, sink: Collector())
     let sampler = Sampler(vocabularySize: vocabularySize)
     var row = [Float](repeating: 0, count: vocabularySize)
     while true {

@@ -57,7 +57,7 @@ final class Sampler {
                                 params p: SamplingParameters) {
         if p.repetitionPenalty != 1 {
             // Once per distinct token of prompt and output: shrink its logit towards "less likely".
-            epoch &+= 1
+            nextEpoch()
             for t in seq.tokens where stamps[Int(t)] != epoch {
                 stamps[Int(t)] = epoch
                 let l = row[Int(t)]
@@ -66,7 +66,7 @@ final class Sampler {
         }
         if p.presencePenalty != 0 || p.frequencyPenalty != 0 {
             // Output tokens only (OpenAI semantics): frequency per occurrence, presence once.
-            epoch &+= 1
+            nextEpoch()
             for t in seq.tokens[seq.promptCount...] {
                 row[Int(t)] -= p.frequencyPenalty
                 if stamps[Int(t)] != epoch {
@@ -74,6 +74,15 @@ final class Sampler {
                     row[Int(t)] -= p.presencePenalty
                 }
             }
+        }
+    }
+
+    /// Starts a new "seen" pass: marks from earlier passes no longer count.
+    private func nextEpoch() {
+        epoch &+= 1
+        if epoch == 0 {   // wrapped: clear marks old enough to collide
+            stamps.update(repeating: 0)
+            epoch = 1
         }
     }
 
@@ -110,19 +119,17 @@ final class Sampler {
         }
         if p.minP > 0 {
             // p_i ≥ minP · p_max  ⇔  w_i ≥ minP, since the top candidate weighs 1.
-            var kept = 0
-            total = 0
-            for i in 0 ..< n where weights[i] >= p.minP {
-                ids[kept] = ids[i]
-                weights[kept] = weights[i]
-                total += weights[i]
-                kept += 1
-            }
-            n = kept
+            (n, total) = keepCandidates(n, weighingAtLeast: p.minP)
         }
         if p.topP < 1 {
-            sortByWeightDescending(n)
             let target = p.topP * total
+            // Exact shortcut: if the candidates weighing at least 1e-4 already reach the target, the
+            // nucleus lies among them, so only they (usually a few hundred, not the whole
+            // vocabulary) need sorting.
+            var heavy: Float = 0
+            for i in 0 ..< n where weights[i] >= 1e-4 { heavy += weights[i] }
+            if heavy >= target { n = keepCandidates(n, weighingAtLeast: 1e-4).count }
+            sortByWeightDescending(n)
             var cumulative: Float = 0
             var cut = n
             for i in 0 ..< n {
@@ -139,6 +146,20 @@ final class Sampler {
             if u < cumulative { return ids[i] }
         }
         return ids[n - 1]   // rounding left u at the very top
+    }
+
+    /// Compacts `(ids, weights)[0..<n]` to the candidates weighing at least `floor`; returns how
+    /// many remain and their total weight.
+    private func keepCandidates(_ n: Int, weighingAtLeast floor: Float) -> (count: Int, total: Float) {
+        var kept = 0
+        var total: Float = 0
+        for i in 0 ..< n where weights[i] >= floor {
+            ids[kept] = ids[i]
+            weights[kept] = weights[i]
+            total += weights[i]
+            kept += 1
+        }
+        return (kept, total)
     }
 
     /// Reorders `ids[0..<n]` so that its first `k` entries are the `k` largest by `row`
