@@ -13,6 +13,8 @@ struct Swiftlet: AsyncParsableCommand {
         subcommands: [
             Inspect.self,
             Score.self,
+            Tokenize.self,
+            Detokenize.self,
         ])
 }
 
