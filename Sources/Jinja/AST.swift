@@ -65,6 +65,8 @@ indirect enum Node: Sendable {
     case macro(Macro, line: Int)
     case callBlock(callerParameters: [MacroParameter], call: Expr, body: [Node], line: Int)
     case filterBlock(name: String, Arguments, [Node], line: Int)
+    /// A body with its own variable scope (`with`, and Hugging Face's `generation` block).
+    case scope(assignments: [(String, Expr)], body: [Node], line: Int)
     case breakLoop(line: Int)
     case continueLoop(line: Int)
 }

@@ -1,11 +1,43 @@
+import Foundation
+
 // Jinja2's built-in filters and tests that chat templates use, plus Hugging Face's `tojson`.
 
 extension Renderer {
     func applyFilter(_ name: String, to value: JinjaValue, arguments args: EvaluatedArguments, line: Int) throws(JinjaError) -> JinjaValue {
         do {
+            try checkFilterArguments(name, args)
             return try filter(name, value, args)
         } catch {
             throw error.at(line)
+        }
+    }
+
+    /// Parameter names of the filters with a fixed signature (Jinja2's, and Hugging Face's for
+    /// `tojson`), in positional order. Filters missing here take variable arguments.
+    private static let filterParameters: [String: [String]] = [
+        "default": ["default_value", "boolean"], "d": ["default_value", "boolean"],
+        "tojson": ["ensure_ascii", "indent", "separators", "sort_keys"],
+        "trim": ["chars"], "replace": ["old", "new", "count"], "join": ["d", "attribute"],
+        "int": ["default", "base"], "float": ["default"], "round": ["precision", "method"],
+        "sort": ["reverse", "case_sensitive", "attribute"], "dictsort": ["case_sensitive", "by", "reverse"],
+        "unique": ["case_sensitive", "attribute"], "min": ["case_sensitive", "attribute"], "max": ["case_sensitive", "attribute"],
+        "sum": ["attribute", "start"], "attr": ["name"], "indent": ["width", "first", "blank"],
+    ] .merging(["safe", "string", "length", "count", "upper", "lower", "capitalize", "title", "items", "list", "first",
+                "last", "reverse", "abs", "escape", "e", "wordcount"].map { ($0, []) }) { a, _ in a }
+
+    /// Rejects arguments a filter does not take, as Python would with a TypeError.
+    private func checkFilterArguments(_ name: String, _ args: EvaluatedArguments) throws(JinjaError) {
+        guard let parameters = Self.filterParameters[name] else { return }
+        guard args.positional.count <= parameters.count else {
+            throw JinjaError(.type, "filter '\(name)' takes at most \(parameters.count) argument(s) (\(args.positional.count) given)")
+        }
+        for (i, (keyword, _)) in args.keyword.enumerated() {
+            guard let index = parameters.firstIndex(of: keyword) else {
+                throw JinjaError(.type, "filter '\(name)' got an unexpected keyword argument '\(keyword)'")
+            }
+            guard index >= args.positional.count, !args.keyword[..<i].contains(where: { $0.0 == keyword }) else {
+                throw JinjaError(.type, "filter '\(name)' got multiple values for argument '\(keyword)'")
+            }
         }
     }
 
@@ -19,12 +51,34 @@ extension Renderer {
         case "string":
             return .string(value.pythonString)
         case "tojson":
-            // Hugging Face's tojson: json.dumps(x, ensure_ascii=False, indent=indent), no HTML escaping.
-            let indent = args.value(0, "indent")
-            guard indent == nil || indent?.isNone == true || indent?.intValue != nil else {
-                throw JinjaError(.unsupported, "tojson indent must be an integer")
+            // Hugging Face's tojson: json.dumps(x, ensure_ascii=False, indent=None, separators=None,
+            // sort_keys=False); no HTML escaping, unlike Jinja2's own tojson.
+            var indent: Int?
+            switch args.value(1, "indent") {
+            case nil, .none?: indent = nil
+            case let v?:
+                guard let i = v.intValue, i <= Self.maxIndent else {
+                    throw JinjaError(.unsupported, "tojson indent must be an integer up to \(Self.maxIndent)")
+                }
+                indent = i
             }
-            return .string(try value.toJSON(indent: indent?.intValue))
+            var separators: (String, String)?
+            switch args.value(2, "separators") {
+            case nil, .none?: separators = nil
+            case let .array(pair)?:
+                guard pair.count == 2, case let .string(item) = pair[0], case let .string(key) = pair[1] else {
+                    throw JinjaError(.type, "tojson separators must be a pair of strings")
+                }
+                separators = (item, key)
+            default: throw JinjaError(.type, "tojson separators must be a pair of strings")
+            }
+            let writer = JSONWriter(indent: indent, ensureASCII: args.value(0, "ensure_ascii")?.isTruthy ?? false,
+                                    sortKeys: args.value(3, "sort_keys")?.isTruthy ?? false, separators: separators)
+            return .string(try writer.write(value))
+        case "format":
+            // Jinja2's format filter: Python's `value % args` (or `% kwargs` as a mapping).
+            guard args.keyword.isEmpty else { throw JinjaError(.unsupported, "format filter with keyword arguments is not supported") }
+            return .string(try percentFormat(value.pythonString, .array(args.positional)))
         case "length", "count":
             return .int(try length(of: value))
         case "trim":
@@ -122,7 +176,7 @@ extension Renderer {
             guard case let .string(attr)? = args.value(0, "name") else { throw JinjaError(.type, "attr needs a name") }
             return try attribute(of: value, attr)
         case "indent":
-            return .string(indent(value.pythonString, width: args.value(0, "width") ?? .int(4),
+            return .string(try indent(value.pythonString, width: args.value(0, "width") ?? .int(4),
                                   first: args.value(1, "first")?.isTruthy ?? false, blank: args.value(2, "blank")?.isTruthy ?? false))
         case "wordcount":
             return .int(value.pythonString.unicodeScalars.split { !($0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_") }.count)
@@ -245,16 +299,28 @@ extension Renderer {
         }
         if case let .int(i) = value, method == "common" { return .int(i) }
         guard let x = value.numericValue else { throw JinjaError(.type, "type \(value.typeName) doesn't define __round__ method") }
-        var scale = 1.0
-        for _ in 0 ..< abs(precision) { scale *= 10 }
+        // A double has at most 17 significant digits and 10^±308 bounds its range: beyond those
+        // precisions rounding is the identity, or gives zero.
+        if precision > 17 || !x.isFinite { return .double(x) }
+        if precision < -308 { return .double(0 * x) }
+        let scale = pow(10, Double(abs(precision)))
         let scaled = precision >= 0 ? x * scale : x / scale
         let rounded = scaled.rounded(rule)
         return .double(precision >= 0 ? rounded / scale : rounded * scale)
     }
 
-    private func indent(_ s: String, width: JinjaValue, first: Bool, blank: Bool) -> String {
+    /// Cap on `indent` widths (filter and tojson), so a template cannot request a huge allocation.
+    static let maxIndent = 1_000
+
+    private func indent(_ s: String, width: JinjaValue, first: Bool, blank: Bool) throws(JinjaError) -> String {
         let pad: String
-        if case let .string(p) = width { pad = p } else { pad = String(repeating: " ", count: max(0, width.intValue ?? 4)) }
+        if case let .string(p) = width {
+            pad = p
+        } else {
+            let n = width.intValue ?? 4
+            guard n <= Self.maxIndent else { throw JinjaError(.unsupported, "indent width must be at most \(Self.maxIndent)") }
+            pad = String(repeating: " ", count: max(0, n))
+        }
         var lines = s.components(separatedBy: "\n")
         for i in lines.indices where (i > 0 || first) && (blank || !lines[i].unicodeScalars.allSatisfy(isPythonSpace)) {
             lines[i] = pad + lines[i]

@@ -14,76 +14,101 @@ extension JinjaValue {
         self = v
     }
 
-    /// Python's `json.dumps(value, ensure_ascii=False, indent=indent)`.
-    func toJSON(indent: Int?) throws(JinjaError) -> String {
+    /// Python's `json.dumps(value, ensure_ascii=False, indent=indent)`, as the `tojson` filter prints.
+    /// Throws for values JSON cannot represent (Undefined, callables).
+    public func jsonString(indent: Int? = nil) throws(JinjaError) -> String {
+        try JSONWriter(indent: indent).write(self)
+    }
+}
+
+/// Python's `json.dumps` with its `ensure_ascii`, `indent`, `separators` and `sort_keys` options.
+struct JSONWriter {
+    var indent: Int?
+    var ensureASCII = false
+    var sortKeys = false
+    /// Python's default separators: (", ", ": "), or ("," , ": ") when indenting.
+    var itemSeparator: String
+    var keySeparator = ": "
+
+    init(indent: Int?, ensureASCII: Bool = false, sortKeys: Bool = false, separators: (String, String)? = nil) {
+        self.indent = indent
+        self.ensureASCII = ensureASCII
+        self.sortKeys = sortKeys
+        itemSeparator = separators?.0 ?? (indent == nil ? ", " : ",")
+        keySeparator = separators?.1 ?? ": "
+    }
+
+    func write(_ v: JinjaValue) throws(JinjaError) -> String {
         var out = ""
-        try writeJSON(self, indent: indent, level: 0, into: &out)
+        try write(v, level: 0, into: &out)
         return out
     }
-}
 
-private func writeJSON(_ v: JinjaValue, indent: Int?, level: Int, into out: inout String) throws(JinjaError) {
-    switch v {
-    case .none: out += "null"
-    case let .bool(b): out += b ? "true" : "false"
-    case let .int(i): out += String(i)
-    case let .double(d):
-        if d.isNaN { out += "NaN" } else if d.isInfinite { out += d < 0 ? "-Infinity" : "Infinity" } else { out += pythonFloatRepr(d) }
-    case let .string(s): writeJSONString(s, into: &out)
-    case let .array(a):
-        if a.isEmpty { out += "[]"; return }
-        out += "["
-        for (i, e) in a.enumerated() {
-            if i > 0 { out += indent == nil ? ", " : "," }
-            newline(indent: indent, level: level + 1, into: &out)
-            try writeJSON(e, indent: indent, level: level + 1, into: &out)
+    private func write(_ v: JinjaValue, level: Int, into out: inout String) throws(JinjaError) {
+        switch v {
+        case .none: out += "null"
+        case let .bool(b): out += b ? "true" : "false"
+        case let .int(i): out += String(i)
+        case let .double(d):
+            if d.isNaN { out += "NaN" } else if d.isInfinite { out += d < 0 ? "-Infinity" : "Infinity" } else { out += pythonFloatRepr(d) }
+        case let .string(s): writeString(s, into: &out)
+        case let .array(a):
+            if a.isEmpty { out += "[]"; return }
+            out += "["
+            for (i, e) in a.enumerated() {
+                if i > 0 { out += itemSeparator }
+                newline(level: level + 1, into: &out)
+                try write(e, level: level + 1, into: &out)
+            }
+            newline(level: level, into: &out)
+            out += "]"
+        case let .dict(d):
+            if d.isEmpty { out += "{}"; return }
+            out += "{"
+            let pairs = sortKeys ? d.pairs.sorted { compareScalars($0.0, $1.0) < 0 } : d.pairs
+            for (i, (k, e)) in pairs.enumerated() {
+                if i > 0 { out += itemSeparator }
+                newline(level: level + 1, into: &out)
+                writeString(k, into: &out)
+                out += keySeparator
+                try write(e, level: level + 1, into: &out)
+            }
+            newline(level: level, into: &out)
+            out += "}"
+        case .undefined, .callable, .namespace:
+            throw JinjaError(.type, "Object of type \(v.typeName) is not JSON serializable")
         }
-        newline(indent: indent, level: level, into: &out)
-        out += "]"
-    case let .dict(d):
-        if d.isEmpty { out += "{}"; return }
-        out += "{"
-        for (i, (k, e)) in d.pairs.enumerated() {
-            if i > 0 { out += indent == nil ? ", " : "," }
-            newline(indent: indent, level: level + 1, into: &out)
-            writeJSONString(k, into: &out)
-            out += ": "
-            try writeJSON(e, indent: indent, level: level + 1, into: &out)
-        }
-        newline(indent: indent, level: level, into: &out)
-        out += "}"
-    case .undefined, .callable, .namespace:
-        throw JinjaError(.type, "Object of type \(v.typeName) is not JSON serializable")
     }
-}
 
-private func newline(indent: Int?, level: Int, into out: inout String) {
-    guard let indent else { return }
-    out += "\n" + String(repeating: " ", count: indent * level)
-}
+    private func newline(level: Int, into out: inout String) {
+        guard let indent else { return }
+        out += "\n" + String(repeating: " ", count: indent * level)
+    }
 
-private func writeJSONString(_ s: String, into out: inout String) {
-    var u = String.UnicodeScalarView()
-    u.append("\"")
-    for c in s.unicodeScalars {
-        switch c {
-        case "\"": u.append(contentsOf: "\\\"".unicodeScalars)
-        case "\\": u.append(contentsOf: "\\\\".unicodeScalars)
-        case "\n": u.append(contentsOf: "\\n".unicodeScalars)
-        case "\r": u.append(contentsOf: "\\r".unicodeScalars)
-        case "\t": u.append(contentsOf: "\\t".unicodeScalars)
-        case "\u{08}": u.append(contentsOf: "\\b".unicodeScalars)
-        case "\u{0C}": u.append(contentsOf: "\\f".unicodeScalars)
-        default:
-            if c.value < 0x20 {
-                u.append(contentsOf: ("\\u" + hex(c.value, digits: 4)).unicodeScalars)
-            } else {
-                u.append(c)
+    private func writeString(_ s: String, into out: inout String) {
+        var u = String.UnicodeScalarView()
+        u.append("\"")
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": u.append(contentsOf: "\\\"".unicodeScalars)
+            case "\\": u.append(contentsOf: "\\\\".unicodeScalars)
+            case "\n": u.append(contentsOf: "\\n".unicodeScalars)
+            case "\r": u.append(contentsOf: "\\r".unicodeScalars)
+            case "\t": u.append(contentsOf: "\\t".unicodeScalars)
+            case "\u{08}": u.append(contentsOf: "\\b".unicodeScalars)
+            case "\u{0C}": u.append(contentsOf: "\\f".unicodeScalars)
+            default:
+                if c.value < 0x20 || (ensureASCII && c.value > 0x7E) {
+                    // Python escapes astral characters as a UTF-16 surrogate pair.
+                    for unit in String(c).utf16 { u.append(contentsOf: ("\\u" + hex(UInt32(unit), digits: 4)).unicodeScalars) }
+                } else {
+                    u.append(c)
+                }
             }
         }
+        u.append("\"")
+        out += String(u)
     }
-    u.append("\"")
-    out += String(u)
 }
 
 private struct JSONParser {

@@ -15,9 +15,9 @@ public enum JinjaValue: Sendable {
     case array([JinjaValue])
     case dict(JinjaDict)
     case callable(JinjaCallable)
-    /// A `namespace()` object; the payload indexes the render's namespace storage, so assignments
-    /// (`set ns.x = …`) are seen through every copy of the value.
-    case namespace(Int)
+    /// A `namespace()` object created during a render. Assignments (`set ns.x = …`) go to the
+    /// render's namespace storage, so every copy of the value sees them.
+    case namespace(NamespaceReference)
 
     /// Python truthiness.
     public var isTruthy: Bool {
@@ -35,6 +35,11 @@ public enum JinjaValue: Sendable {
 
     public var isUndefined: Bool {
         if case .undefined = self { return true }
+        return false
+    }
+
+    public var isNone: Bool {
+        if case .none = self { return true }
         return false
     }
 
@@ -81,6 +86,12 @@ public struct JinjaDict: Sendable {
             }
         }
     }
+}
+
+/// Identifies a `namespace()` object within one render; only the renderer creates these, so the
+/// index is always valid for the render that made it.
+public struct NamespaceReference: Sendable, Equatable {
+    let index: Int
 }
 
 /// Something a template can call: a built-in global function or a macro the template defined.

@@ -106,12 +106,71 @@ struct Lexer {
             pos = open + 2 + (marker == "-" || marker == "+" ? 1 : 0)
             if kind == "#" {
                 try skipComment()
+            } else if kind == "%", let afterRaw = rawBlockStart() {
+                try lexRaw(from: afterRaw)
             } else {
                 try lexTag(isBlock: kind == "%")
             }
             lineStarting = pos > 0 && src[pos - 1] == "\n"
         }
         tokens.append(Token(kind: .eof, line: line))
+    }
+
+    /// If the block tag starting at `pos` is `raw %}` (or `raw -%}`), the position after the
+    /// `raw` keyword's closing delimiter, with whitespace after `-%}` skipped.
+    private func rawBlockStart() -> Int? {
+        var i = pos
+        while i < src.count, isPythonSpace(src[i]) { i += 1 }
+        guard i + 3 <= src.count, src[i] == "r", src[i + 1] == "a", src[i + 2] == "w" else { return nil }
+        i += 3
+        while i < src.count, isPythonSpace(src[i]) { i += 1 }
+        if i + 2 < src.count, src[i] == "-", src[i + 1] == "%", src[i + 2] == "}" {
+            i += 3
+            while i < src.count, isPythonSpace(src[i]) { i += 1 }
+            return i
+        }
+        if i + 1 < src.count, src[i] == "%", src[i + 1] == "}" { return i + 2 }
+        return nil
+    }
+
+    /// `{% raw %}…{% endraw %}`: the text in between is emitted verbatim. As in Jinja2, the end tag
+    /// takes whitespace control (`-`, lstrip_blocks) and trim_blocks like any block tag.
+    private mutating func lexRaw(from start: Int) throws(JinjaError) {
+        let startLine = line
+        var i = start
+        while i + 1 < src.count {
+            if src[i] == "{", src[i + 1] == "%" {
+                var j = i + 2
+                let marker: Unicode.Scalar? = j < src.count && (src[j] == "-" || src[j] == "+") ? src[j] : nil
+                if marker != nil { j += 1 }
+                while j < src.count, isPythonSpace(src[j]) { j += 1 }
+                let word = "endraw".unicodeScalars
+                if j + word.count <= src.count, src[j ..< j + word.count].elementsEqual(word) {
+                    j += word.count
+                    while j < src.count, isPythonSpace(src[j]) { j += 1 }
+                    var endMarker: Unicode.Scalar?
+                    if j < src.count, src[j] == "-" || src[j] == "+" { endMarker = src[j]; j += 1 }
+                    if j + 1 < src.count, src[j] == "%", src[j + 1] == "}" {
+                        var text = src[start ..< i]
+                        if marker == "-" {
+                            while let last = text.last, isPythonSpace(last) { text = text.dropLast() }
+                        } else if marker != "+", options.lstripBlocks {
+                            let lineStart = (text.lastIndex(of: "\n").map { $0 + 1 }) ?? text.startIndex
+                            if lineStart > text.startIndex, text[lineStart...].allSatisfy({ $0 == " " || $0 == "\t" }) {
+                                text = text[..<lineStart]
+                            }
+                        }
+                        emitText(text, line: startLine)
+                        line += src[start ..< j].reduce(0) { $0 + ($1 == "\n" ? 1 : 0) }
+                        pos = j + 2
+                        afterTagEnd(marker: endMarker, isBlockOrComment: true)
+                        return
+                    }
+                }
+            }
+            i += 1
+        }
+        throw JinjaError(.syntax, "missing end of raw directive", line: startLine)
     }
 
     private func findTagOpen(from start: Int) -> Int? {

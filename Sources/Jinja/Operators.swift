@@ -44,7 +44,7 @@ extension Renderer {
             return d[k] != nil
         case let .namespace(id):
             guard case let .string(k) = needle else { return false }
-            return namespaces[id][k] != nil
+            return namespaces[id.index][k] != nil
         default:
             throw JinjaError(.type, "argument of type '\(haystack.typeName)' is not iterable")
         }
@@ -80,10 +80,10 @@ extension Renderer {
         if op == "*" {
             let (sequence, count) = b.intValue != nil ? (a, b) : (b, a)
             if case let .string(s) = sequence, count.intValue != nil {
-                return .string(String(repeating: s, count: try repetitionCount(count)))
+                return .string(String(repeating: s, count: try repetitionCount(count, length: s.unicodeScalars.count)))
             }
             if case let .array(x) = sequence, count.intValue != nil {
-                return .array(Array([[JinjaValue]](repeating: x, count: try repetitionCount(count)).joined()))
+                return .array(Array([[JinjaValue]](repeating: x, count: try repetitionCount(count, length: x.count)).joined()))
             }
         }
         if op == "%", case let .string(format) = a {
@@ -137,14 +137,19 @@ extension Renderer {
         }
     }
 
-    private func repetitionCount(_ n: JinjaValue) throws(JinjaError) -> Int {
+    /// The repeat count of `sequence * n`, refused when the result would exceed `maxRepeatedLength`
+    /// elements (a template must not be able to allocate without limit).
+    private func repetitionCount(_ n: JinjaValue, length: Int) throws(JinjaError) -> Int {
         guard let count = n.intValue else { throw JinjaError(.type, "can't multiply sequence by non-int of type '\(n.typeName)'") }
-        guard count <= 1_000_000 else { throw JinjaError(.type, "sequence repetition too large") }
+        let (total, overflow) = max(0, count).multipliedReportingOverflow(by: length)
+        guard !overflow, total <= Self.maxRepeatedLength else { throw JinjaError(.type, "sequence repetition too large") }
         return max(0, count)
     }
 
+    static let maxRepeatedLength = 16_000_000
+
     /// Python's `format % values` for the conversions templates use: %s %r %d %i %f %%.
-    private func percentFormat(_ format: String, _ values: JinjaValue) throws(JinjaError) -> String {
+    func percentFormat(_ format: String, _ values: JinjaValue) throws(JinjaError) -> String {
         var args: [JinjaValue]
         if case let .array(a) = values { args = a } else { args = [values] }
         var out = ""
@@ -160,10 +165,13 @@ extension Renderer {
             case "r": out += v.pythonRepr
             case "d", "i":
                 guard let n = v.numericValue else { throw JinjaError(.type, "%\(conv) format: a real number is required, not \(v.typeName)") }
+                if let i = v.intValue { out += String(i); break }
+                guard n.isFinite, abs(n) < 9.2e18 else { throw JinjaError(.unsupported, "%\(conv) of \(pythonFloatRepr(n)) is not supported") }
                 out += String(Int(n.rounded(.towardZero)))
             case "f":
                 guard let n = v.numericValue else { throw JinjaError(.type, "must be real number, not \(v.typeName)") }
-                out += formatFixed(n, digits: 6)
+                guard !n.isFinite || abs(n) < 1e15 else { throw JinjaError(.unsupported, "%f of \(pythonFloatRepr(n)) is not supported") }
+                out += formatFixed(n)
             default:
                 throw JinjaError(.unsupported, "format conversion '%\(conv)' is not supported")
             }
@@ -173,19 +181,16 @@ extension Renderer {
     }
 }
 
-/// `%.Nf` formatting without Foundation's locale-dependent formatters.
-func formatFixed(_ value: Double, digits: Int) -> String {
+/// Python's `"%f" % value` (six decimals, round half to even) for |value| < 1e15, without
+/// Foundation's locale-dependent formatters.
+func formatFixed(_ value: Double) -> String {
     if value.isNaN { return "nan" }
     if value.isInfinite { return value < 0 ? "-inf" : "inf" }
-    var scale = 1.0
-    for _ in 0 ..< digits { scale *= 10 }
-    let scaled = (abs(value) * scale).rounded(.toNearestOrEven)
-    let intPart = (scaled / scale).rounded(.down)
-    var frac = String(Int64(scaled - intPart * scale))
-    frac = String(repeating: "0", count: max(0, digits - frac.count)) + frac
+    let scaled = (abs(value) * 1_000_000).rounded(.toNearestOrEven) // < 1e21, exact in Double's range
+    let whole = (scaled / 1_000_000).rounded(.down)
+    let frac = String(Int64(scaled - whole * 1_000_000))
     let sign = value < 0 && scaled != 0 ? "-" : ""
-    let whole = pythonFloatRepr(intPart).split(separator: ".")[0]
-    return sign + whole + (digits > 0 ? "." + frac : "")
+    return sign + String(Int64(whole)) + "." + String(repeating: "0", count: max(0, 6 - frac.count)) + frac
 }
 
 /// Python string ordering: by code point.

@@ -5,6 +5,12 @@
 struct Parser {
     private let tokens: [Token]
     private var index = 0
+    /// Current nesting of statements and sub-expressions. Bounded so that a hostile template cannot
+    /// overflow the stack of the parser or of the renderer that walks the tree it builds.
+    private var depth = 0
+    static let maxDepth = 100
+    /// Number of enclosing `for` bodies within the current macro, for `break`/`continue` checks.
+    private var loopDepth = 0
 
     init(tokens: [Token]) {
         self.tokens = tokens
@@ -114,7 +120,30 @@ struct Parser {
         }
     }
 
+    /// Runs `body` one nesting level deeper, failing past `maxDepth`.
+    private mutating func nested<T>(_ body: (inout Parser) throws(JinjaError) -> T) throws(JinjaError) -> T {
+        guard depth < Self.maxDepth else {
+            throw JinjaError(.syntax, "template nested too deeply (more than \(Self.maxDepth) levels)", line: current.line)
+        }
+        depth += 1
+        defer { depth -= 1 }
+        return try body(&self)
+    }
+
+    /// One more link of an operator, postfix or filter chain: chains build left-deep trees, so each
+    /// link counts as a nesting level until the caller restores `depth`.
+    private mutating func chainStep() throws(JinjaError) {
+        guard depth < Self.maxDepth else {
+            throw JinjaError(.syntax, "expression nested too deeply (more than \(Self.maxDepth) levels)", line: current.line)
+        }
+        depth += 1
+    }
+
     private mutating func parseStatement() throws(JinjaError) -> Node {
+        try nested { (p: inout Parser) throws(JinjaError) in try p.parseStatementUnnested() }
+    }
+
+    private mutating func parseStatementUnnested() throws(JinjaError) -> Node {
         let line = current.line
         let name = try expectName()
         switch name {
@@ -124,13 +153,18 @@ struct Parser {
         case "macro": return try parseMacro(line: line)
         case "call": return try parseCallBlock(line: line)
         case "filter": return try parseFilterBlock(line: line)
-        case "break":
+        case "with": return try parseWith(line: line)
+        case "generation":
+            // Hugging Face's AssistantTracker extension: marks assistant text; renders its body.
             try expectBlockEnd()
-            return .breakLoop(line: line)
-        case "continue":
+            let (body, _) = try parseBody(until: ["endgeneration"])
             try expectBlockEnd()
-            return .continueLoop(line: line)
-        case "elif", "else", "endif", "endfor", "endset", "endmacro", "endcall", "endfilter":
+            return .scope(assignments: [], body: body, line: line)
+        case "break", "continue":
+            guard loopDepth > 0 else { throw JinjaError(.syntax, "'\(name)' outside loop", line: line) }
+            try expectBlockEnd()
+            return name == "break" ? .breakLoop(line: line) : .continueLoop(line: line)
+        case "elif", "else", "endif", "endfor", "endset", "endmacro", "endcall", "endfilter", "endwith", "endgeneration":
             throw JinjaError(.syntax, "unexpected '\(name)'", line: line)
         default:
             throw JinjaError(.unsupported, "statement '{% \(name) %}' is not supported", line: line)
@@ -160,6 +194,21 @@ struct Parser {
         }
     }
 
+    /// `{% with a = 1, b = x %}…{% endwith %}`: the body runs in its own scope.
+    private mutating func parseWith(line: Int) throws(JinjaError) -> Node {
+        var assignments = [(String, Expr)]()
+        while current.kind != .blockEnd {
+            if !assignments.isEmpty { try expectOp(",") }
+            let name = try expectName()
+            try expectOp("=")
+            assignments.append((name, try parseExpression()))
+        }
+        try expectBlockEnd()
+        let (body, _) = try parseBody(until: ["endwith"])
+        try expectBlockEnd()
+        return .scope(assignments: assignments, body: body, line: line)
+    }
+
     private mutating func parseAssignTarget() throws(JinjaError) -> AssignTarget {
         let first = try expectName()
         if skipOp(".") { return .attribute(first, try expectName()) }
@@ -183,7 +232,9 @@ struct Parser {
             throw JinjaError(.unsupported, "recursive for loops are not supported", line: line)
         }
         try expectBlockEnd()
+        loopDepth += 1
         let (body, end) = try parseBody(until: ["else", "endfor"])
+        loopDepth -= 1
         var elseBody = [Node]()
         try expectBlockEnd()
         if end?.name == "else" {
@@ -225,10 +276,18 @@ struct Parser {
         let name = try expectName()
         let params = try parseParameters()
         try expectBlockEnd()
-        let (body, _) = try parseBody(until: ["endmacro"])
+        let body = try parseMacroBody(until: "endmacro")
         if case .name = current.kind { _ = advance() } // `{% endmacro name %}`
         try expectBlockEnd()
         return .macro(Macro(name: name, parameters: params, body: body), line: line)
+    }
+
+    /// A macro or call-block body: loops around the definition do not enclose it.
+    private mutating func parseMacroBody(until end: String) throws(JinjaError) -> [Node] {
+        let saved = loopDepth
+        loopDepth = 0
+        defer { loopDepth = saved }
+        return try parseBody(until: [end]).0
     }
 
     private mutating func parseCallBlock(line: Int) throws(JinjaError) -> Node {
@@ -236,7 +295,7 @@ struct Parser {
         let call = try parseExpression()
         guard case .call = call.kind else { throw JinjaError(.syntax, "expected a macro call after 'call'", line: line) }
         try expectBlockEnd()
-        let (body, _) = try parseBody(until: ["endcall"])
+        let body = try parseMacroBody(until: "endcall")
         try expectBlockEnd()
         return .callBlock(callerParameters: params, call: call, body: body, line: line)
     }
@@ -266,6 +325,10 @@ struct Parser {
     }
 
     private mutating func parseExpression(withCondition: Bool = true) throws(JinjaError) -> Expr {
+        try nested { (p: inout Parser) throws(JinjaError) in try p.parseConditional(withCondition: withCondition) }
+    }
+
+    private mutating func parseConditional(withCondition: Bool) throws(JinjaError) -> Expr {
         let line = current.line
         let value = try parseOr()
         guard withCondition, skipName("if") else { return value }
@@ -275,19 +338,23 @@ struct Parser {
     }
 
     private mutating func parseOr() throws(JinjaError) -> Expr {
-        var e = try parseAnd()
-        while isName("or") {
-            let line = advance().line
-            e = Expr(kind: .or(e, try parseAnd()), line: line)
-        }
-        return e
+        try parseLogical("or", make: ExprKind.or) { (p: inout Parser) throws(JinjaError) in try p.parseAnd() }
     }
 
     private mutating func parseAnd() throws(JinjaError) -> Expr {
-        var e = try parseNot()
-        while isName("and") {
+        try parseLogical("and", make: ExprKind.and) { (p: inout Parser) throws(JinjaError) in try p.parseNot() }
+    }
+
+    /// A left-associative chain of `keyword` (`and` / `or`) over operands parsed by `next`.
+    private mutating func parseLogical(_ keyword: String, make: (Expr, Expr) -> ExprKind,
+                                       next: (inout Parser) throws(JinjaError) -> Expr) throws(JinjaError) -> Expr {
+        var e = try next(&self)
+        let saved = depth
+        defer { depth = saved }
+        while isName(keyword) {
+            try chainStep()
             let line = advance().line
-            e = Expr(kind: .and(e, try parseNot()), line: line)
+            e = Expr(kind: make(e, try next(&self)), line: line)
         }
         return e
     }
@@ -295,7 +362,7 @@ struct Parser {
     private mutating func parseNot() throws(JinjaError) -> Expr {
         if isName("not") {
             let line = advance().line
-            return Expr(kind: .not(try parseNot()), line: line)
+            return Expr(kind: .not(try nested { (p: inout Parser) throws(JinjaError) in try p.parseNot() }), line: line)
         }
         return try parseCompare()
     }
@@ -304,6 +371,8 @@ struct Parser {
         let line = current.line
         var left = try parseMath1()
         var result: Expr?
+        let saved = depth
+        defer { depth = saved }
         while true {
             var op: String
             if case let .op(o) = current.kind, ["==", "!=", "<", ">", "<=", ">="].contains(o) {
@@ -319,6 +388,7 @@ struct Parser {
             } else {
                 break
             }
+            try chainStep()
             let right = try parseMath1()
             // Chained comparisons (`a < b < c`) mean `a < b and b < c`, as in Python.
             let comparison = Expr(kind: .binary(op, left, right), line: line)
@@ -330,7 +400,10 @@ struct Parser {
 
     private mutating func parseBinaryLevel(_ ops: [String], next: (inout Parser) throws(JinjaError) -> Expr) throws(JinjaError) -> Expr {
         var e = try next(&self)
+        let saved = depth
+        defer { depth = saved }
         while case let .op(o) = current.kind, ops.contains(o) {
+            try chainStep()
             let line = advance().line
             e = Expr(kind: .binary(o, e, try next(&self)), line: line)
         }
@@ -358,7 +431,7 @@ struct Parser {
         var e: Expr
         if isOp("-") || isOp("+") {
             guard case let .op(o) = advance().kind else { throw unexpected(expected: "an operator") }
-            e = Expr(kind: .unary(o, try parseUnary(withFilter: false)), line: line)
+            e = Expr(kind: .unary(o, try nested { (p: inout Parser) throws(JinjaError) in try p.parseUnary(withFilter: false) }), line: line)
         } else {
             e = try parsePrimary()
         }
@@ -423,7 +496,10 @@ struct Parser {
 
     private mutating func parsePostfix(_ base: Expr) throws(JinjaError) -> Expr {
         var e = base
-        while true {
+        let saved = depth
+        defer { depth = saved }
+        while isOp(".") || isOp("[") || isOp("(") {
+            try chainStep()
             let line = current.line
             if skipOp(".") {
                 switch advance().kind {
@@ -435,12 +511,11 @@ struct Parser {
                 }
             } else if skipOp("[") {
                 e = try parseSubscript(e, line: line)
-            } else if isOp("(") {
-                e = Expr(kind: .call(e, try parseCallArguments()), line: line)
             } else {
-                return e
+                e = Expr(kind: .call(e, try parseCallArguments()), line: line)
             }
         }
+        return e
     }
 
     private mutating func parseSubscript(_ base: Expr, line: Int) throws(JinjaError) -> Expr {
@@ -491,7 +566,10 @@ struct Parser {
 
     private mutating func parseFilterExpression(_ base: Expr) throws(JinjaError) -> Expr {
         var e = base
-        while true {
+        let saved = depth
+        defer { depth = saved }
+        while isOp("|") || isName("is") {
+            try chainStep()
             let line = current.line
             if skipOp("|") {
                 let name = try expectName()
@@ -509,10 +587,9 @@ struct Parser {
                     args.positional = [try parsePostfix(try parsePrimary())]
                 }
                 e = Expr(kind: .test(e, name, args, negated: negated), line: line)
-            } else {
-                return e
             }
         }
+        return e
     }
 
     private func startsTestArgument() -> Bool {

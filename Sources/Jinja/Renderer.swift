@@ -1,5 +1,14 @@
 import Foundation
 
+/// Bounds on the work one render may do: a template is untrusted input (it comes with a model file
+/// or a request), so loops, recursion and output size are capped rather than left to exhaust the
+/// machine. The defaults are far above what real chat templates need.
+struct RenderLimits {
+    var maxIterations = 10_000_000
+    var maxOutputBytes = 64 << 20
+    var maxCallDepth = 50
+}
+
 /// Walks the parsed nodes for one render. Holds all per-render mutable state (variable scopes,
 /// namespace objects, macros), so a `Template` itself stays immutable and shareable.
 final class Renderer {
@@ -10,14 +19,15 @@ final class Renderer {
     var namespaces: [JinjaDict] = []
     private var macros: [(macro: Macro, caller: Int?)] = []
     private var callers: [(parameters: [MacroParameter], body: [Node])] = []
-    /// Guards against runaway recursion through macros (a template is untrusted input).
+    private let limits: RenderLimits
     private var callDepth = 0
-    private static let maxCallDepth = 200
+    private var iterations = 0
 
     enum Flow { case normal, breakLoop, continueLoop }
 
-    init(context: [String: JinjaValue]) {
+    init(context: [String: JinjaValue], limits: RenderLimits) {
         scopes = [context, [:]]
+        self.limits = limits
     }
 
     // MARK: - Statements
@@ -34,8 +44,10 @@ final class Renderer {
         switch node {
         case let .text(s):
             out += s
+            try checkOutputSize(out)
         case let .output(e):
             out += try evaluate(e).pythonString
+            try checkOutputSize(out)
         case let .ifStatement(branches, elseBody, _):
             for (condition, body) in branches where try evaluate(condition).isTruthy {
                 return try render(body, into: &out)
@@ -67,12 +79,32 @@ final class Renderer {
             var captured = ""
             _ = try render(body, into: &captured)
             out += try applyFilter(name, to: .string(captured), arguments: try evaluateArguments(args), line: line).pythonString
+        case let .scope(assignments, body, _):
+            // Assignments are evaluated in the outer scope, then bound in the new one.
+            var local = [String: JinjaValue]()
+            for (name, e) in assignments { local[name] = try evaluate(e) }
+            scopes.append(local)
+            defer { scopes.removeLast() }
+            return try render(body, into: &out)
         case .breakLoop:
             return .breakLoop
         case .continueLoop:
             return .continueLoop
         }
         return .normal
+    }
+
+    private func checkOutputSize(_ out: String) throws(JinjaError) {
+        guard out.utf8.count <= limits.maxOutputBytes else {
+            throw JinjaError(.type, "template output exceeds \(limits.maxOutputBytes) bytes")
+        }
+    }
+
+    private func countIteration(line: Int) throws(JinjaError) {
+        iterations += 1
+        guard iterations <= limits.maxIterations else {
+            throw JinjaError(.type, "template exceeds \(limits.maxIterations) loop iterations", line: line)
+        }
     }
 
     private func executeFor(target: AssignTarget, iterable: Expr, condition: Expr?, body: [Node], elseBody: [Node],
@@ -82,6 +114,7 @@ final class Renderer {
             // The loop filter sees only the loop variable; `loop` then counts the kept items.
             var kept = [JinjaValue]()
             for item in items {
+                try countIteration(line: line)
                 scopes.append([:])
                 defer { scopes.removeLast() }
                 try assign(target, item, line: line)
@@ -92,6 +125,7 @@ final class Renderer {
         if items.isEmpty { return try render(elseBody, into: &out) }
         let n = items.count
         for (i, item) in items.enumerated() {
+            try countIteration(line: line)
             var loop = JinjaDict()
             loop["index"] = .int(i + 1)
             loop["index0"] = .int(i)
@@ -120,12 +154,14 @@ final class Renderer {
             guard case let .namespace(id) = lookup(object) else {
                 throw JinjaError(.type, "cannot assign attribute on non-namespace object '\(object)'", line: line)
             }
-            namespaces[id][attr] = value
+            namespaces[id.index][attr] = value
         case let .tuple(names):
             let values = try iterate(value, line: line)
             guard values.count == names.count else {
-                let problem = values.count > names.count ? "too many values to unpack" : "not enough values to unpack"
-                throw JinjaError(.type, "\(problem) (expected \(names.count), got \(values.count))", line: line)
+                // Python's wording: only the "not enough" message says how many there were.
+                let message = values.count > names.count ? "too many values to unpack (expected \(names.count))"
+                    : "not enough values to unpack (expected \(names.count), got \(values.count))"
+                throw JinjaError(.type, message, line: line)
             }
             for (n, v) in zip(names, values) { scopes[scopes.count - 1][n] = v }
         }
@@ -145,7 +181,7 @@ final class Renderer {
         case let .array(a): return a
         case let .dict(d): return d.keys.map { .string($0) }
         case let .string(s): return s.unicodeScalars.map { .string(String($0)) }
-        case let .namespace(id): return namespaces[id].keys.map { .string($0) }
+        case let .namespace(id): return namespaces[id.index].keys.map { .string($0) }
         default: throw JinjaError(.type, "'\(value.typeName)' object is not iterable", line: line)
         }
     }
@@ -244,7 +280,7 @@ final class Renderer {
         switch value {
         case let .undefined(hint): throw JinjaError(.undefined, hint)
         case let .dict(d): return d[name] ?? .undefined(hint: "'dict object' has no attribute '\(name)'")
-        case let .namespace(id): return namespaces[id][name] ?? .undefined(hint: "'Namespace object' has no attribute '\(name)'")
+        case let .namespace(id): return namespaces[id.index][name] ?? .undefined(hint: "'Namespace object' has no attribute '\(name)'")
         case .none: return .undefined(hint: "'None' has no attribute '\(name)'")
         default: return .undefined(hint: "'\(value.typeName) object' has no attribute '\(name)'")
         }
@@ -330,7 +366,7 @@ final class Renderer {
             }
             for (k, v) in args.keyword { d[k] = v }
             namespaces.append(d)
-            return .namespace(namespaces.count - 1)
+            return .namespace(NamespaceReference(index: namespaces.count - 1))
         case .dict:
             return .dict(JinjaDict(args.keyword))
         case .range:
@@ -370,7 +406,7 @@ final class Renderer {
         guard arguments.positional.count <= parameters.count else {
             throw JinjaError(.type, "macro '\(name)' takes not more than \(parameters.count) argument(s)", line: line)
         }
-        guard callDepth < Self.maxCallDepth else { throw JinjaError(.type, "macro recursion too deep", line: line) }
+        guard callDepth < limits.maxCallDepth else { throw JinjaError(.type, "macro recursion too deep", line: line) }
         var local = extra
         for (i, p) in parameters.enumerated() {
             if let v = arguments.value(i, p.name) {
@@ -394,12 +430,5 @@ final class Renderer {
         var out = ""
         _ = try render(body, into: &out)
         return .string(out)
-    }
-}
-
-extension JinjaValue {
-    var isNone: Bool {
-        if case .none = self { return true }
-        return false
     }
 }

@@ -21,6 +21,10 @@ public struct Template: Sendable {
     /// Renders with `context` as the template's variables. The globals `range`, `dict`, `namespace`
     /// and `raise_exception` are always available; context entries with the same name win.
     public func render(_ context: [String: JinjaValue]) throws(JinjaError) -> String {
+        try render(context, limits: RenderLimits())
+    }
+
+    func render(_ context: [String: JinjaValue], limits: RenderLimits) throws(JinjaError) -> String {
         var scope: [String: JinjaValue] = [
             "range": .callable(.range),
             "dict": .callable(.dict),
@@ -28,7 +32,7 @@ public struct Template: Sendable {
             "raise_exception": .callable(.raiseException),
         ]
         scope.merge(context) { _, new in new }
-        let renderer = Renderer(context: scope)
+        let renderer = Renderer(context: scope, limits: limits)
         var out = ""
         _ = try renderer.render(nodes, into: &out)
         return out

@@ -15,6 +15,7 @@ struct Swiftlet: AsyncParsableCommand {
             Score.self,
             Tokenize.self,
             Detokenize.self,
+            ChatTemplateCommand.self,
         ])
 }
 

@@ -9,18 +9,34 @@ enum TestPaths {
 }
 
 /// One case of templates/expected.json: a real model's template rendered by Jinja2 (with Hugging
-/// Face's settings) for one conversation, or the error message it raised.
+/// Face's settings) for one conversation, or the error message it raised. Kept as the JSON objects
+/// themselves; the accessors read the fields the test needs.
 struct ExpectedCase: CustomTestStringConvertible, Sendable {
-    let template: String
-    let conversation: JinjaValue
-    let addGenerationPrompt: Bool
-    let bosToken: String
-    let eosToken: String
-    let expected: String?
-    let error: String?
     let index: Int
+    let fields: JinjaDict
+    let conversation: JinjaDict
 
-    var testDescription: String { "#\(index) \(template) conversation \(conversation.pythonRepr.prefix(40)) agp=\(addGenerationPrompt)" }
+    var template: String { fields["template"]?.pythonString ?? "" }
+    var testDescription: String { "#\(index) \(template) \(fields["conversation"]?.pythonString ?? "") agp=\(fields["add_generation_prompt"]?.pythonString ?? "")" }
+
+    private func string(_ key: String) -> String? {
+        if case let .string(s)? = fields[key] { return s }
+        return nil
+    }
+
+    var expected: String? { string("expected") }
+    var error: String? { string("error") }
+
+    /// The variables Hugging Face's apply_chat_template passes (tools is None when absent).
+    var context: [String: JinjaValue] {
+        [
+            "messages": conversation["messages"] ?? .array([]),
+            "tools": conversation["tools"] ?? .none,
+            "add_generation_prompt": fields["add_generation_prompt"] ?? .bool(false),
+            "bos_token": fields["bos_token"] ?? "",
+            "eos_token": fields["eos_token"] ?? "",
+        ]
+    }
 
     static func load() throws -> [ExpectedCase] {
         let text = try String(contentsOf: TestPaths.templates.appendingPathComponent("expected.json"), encoding: .utf8)
@@ -29,29 +45,10 @@ struct ExpectedCase: CustomTestStringConvertible, Sendable {
               case let .array(conversations)? = root["conversations"],
               case let .array(cases)? = root["cases"] else { throw JinjaError(.syntax, "unexpected expected.json layout") }
         return cases.enumerated().compactMap { i, c in
-            guard case let .dict(d) = c, case let .string(template)? = d["template"],
-                  let conversationIndex = d["conversation"]?.intValue, conversations.indices.contains(conversationIndex),
-                  case let .bool(agp)? = d["add_generation_prompt"],
-                  case let .string(bos)? = d["bos_token"], case let .string(eos)? = d["eos_token"] else { return nil }
-            var expected: String?
-            if case let .string(e)? = d["expected"] { expected = e }
-            var error: String?
-            if case let .string(e)? = d["error"] { error = e }
-            return ExpectedCase(template: template, conversation: conversations[conversationIndex], addGenerationPrompt: agp,
-                                bosToken: bos, eosToken: eos, expected: expected, error: error, index: i)
+            guard case let .dict(d) = c, let n = d["conversation"]?.pythonString, let index = Int(n),
+                  conversations.indices.contains(index), case let .dict(conversation) = conversations[index] else { return nil }
+            return ExpectedCase(index: i, fields: d, conversation: conversation)
         }
-    }
-
-    /// The variables Hugging Face's apply_chat_template passes (tools is None when absent).
-    var context: [String: JinjaValue] {
-        guard case let .dict(conv) = conversation else { return [:] }
-        return [
-            "messages": conv["messages"] ?? .array([]),
-            "tools": conv["tools"] ?? .none,
-            "add_generation_prompt": .bool(addGenerationPrompt),
-            "bos_token": .string(bosToken),
-            "eos_token": .string(eosToken),
-        ]
     }
 }
 
