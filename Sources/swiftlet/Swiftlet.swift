@@ -16,6 +16,7 @@ struct Swiftlet: AsyncParsableCommand {
             Tokenize.self,
             Detokenize.self,
             ChatTemplateCommand.self,
+            Serve.self,
         ])
 }
 

@@ -1,0 +1,69 @@
+import Engine
+import Foundation
+
+/// An event of one choice of a request (choice = prompt index × n + completion index).
+struct ChoiceEvent: Sendable {
+    var choice: Int
+    var event: GenerationEvent
+}
+
+/// The engine requests behind one HTTP request (one per prompt, each with `n` completions),
+/// merged into one bounded stream.
+///
+/// A pump task per engine request moves its events into `events` as soon as they arrive, so a
+/// slow client never holds up the engine; the buffer is bounded, and a client that falls more
+/// than `bufferLimit` events behind is cut off (its requests cancelled, the stream ends with
+/// `ClientTooSlow`).
+final class GenerationRun: Sendable {
+    struct ClientTooSlow: Error {}
+
+    let events: AsyncThrowingStream<ChoiceEvent, Error>
+    private let ids: [RequestID]
+    private let engine: Engine
+
+    /// Takes ownership of `streams` (already submitted) and of `slots` admission slots in `state`,
+    /// released when every stream has ended.
+    init(engine: Engine, streams: [GenerationStream], choicesPerPrompt n: Int, slots: Int,
+         arrival: ContinuousClock.Instant, bufferLimit: Int, metrics: ServerMetrics, state: ServerState) {
+        self.engine = engine
+        let ids = streams.map(\.id)
+        self.ids = ids
+        let (events, continuation) = AsyncThrowingStream.makeStream(
+            of: ChoiceEvent.self, bufferingPolicy: .bufferingOldest(bufferLimit))
+        self.events = events
+        continuation.onTermination = { termination in
+            // The consumer went away (client disconnected or cut off): free the KV blocks.
+            if case .cancelled = termination { for id in ids { engine.cancel(id) } }
+        }
+        Task {
+            await withTaskGroup(of: Void.self) { group in
+                for (p, stream) in streams.enumerated() {
+                    group.addTask {
+                        do {
+                            for try await event in stream {
+                                let index = switch event {
+                                case let .token(t): t.index
+                                case let .finished(s): s.index
+                                }
+                                if case .dropped = continuation.yield(ChoiceEvent(choice: p * n + index, event: event)) {
+                                    throw ClientTooSlow()
+                                }
+                            }
+                            metrics.endToEndLatency.record(ContinuousClock.now - arrival)
+                        } catch {
+                            for id in ids { engine.cancel(id) }
+                            continuation.finish(throwing: error)
+                        }
+                    }
+                }
+            }
+            state.release(slots)
+            continuation.finish()
+        }
+    }
+
+    /// Ends every choice (finish reason `abort`); their KV blocks are freed within one iteration.
+    func cancel() {
+        for id in ids { engine.cancel(id) }
+    }
+}
