@@ -51,16 +51,17 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: swiftSettings),
         .executableTarget(name: "swiftlet", dependencies: [
-            "GGUF", "Kernels", "Tokenizer", "Models", "Engine", "Server",
+            "GGUF", "Kernels", "Jinja", "Tokenizer", "Models", "Engine", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF", "CBLAS"]),
+        // Vectors/ holds reference JSON the tests read through #filePath, not bundled resources.
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF", "CBLAS"], exclude: ["Vectors"]),
         .testTarget(name: "JinjaTests", dependencies: ["Jinja"]),
-        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF", "Jinja"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tokenizer", "GGUF", "Kernels"], exclude: ["Vectors"]),
         .testTarget(name: "EngineTests", dependencies: [
             "Engine", "Models", .product(name: "MetricsTestKit", package: "swift-metrics"),

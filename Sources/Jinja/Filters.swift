@@ -65,12 +65,11 @@ extension Renderer {
             var separators: (String, String)?
             switch args.value(2, "separators") {
             case nil, .none?: separators = nil
-            case let .array(pair)?:
-                guard pair.count == 2, case let .string(item) = pair[0], case let .string(key) = pair[1] else {
+            case let v?:
+                guard let pair = v.elements, pair.count == 2, case let .string(item) = pair[0], case let .string(key) = pair[1] else {
                     throw JinjaError(.type, "tojson separators must be a pair of strings")
                 }
                 separators = (item, key)
-            default: throw JinjaError(.type, "tojson separators must be a pair of strings")
             }
             let writer = JSONWriter(indent: indent, ensureASCII: args.value(0, "ensure_ascii")?.isTruthy ?? false,
                                     sortKeys: args.value(3, "sort_keys")?.isTruthy ?? false, separators: separators)
@@ -78,7 +77,7 @@ extension Renderer {
         case "format":
             // Jinja2's format filter: Python's `value % args` (or `% kwargs` as a mapping).
             guard args.keyword.isEmpty else { throw JinjaError(.unsupported, "format filter with keyword arguments is not supported") }
-            return .string(try percentFormat(value.pythonString, .array(args.positional)))
+            return .string(try percentFormat(value.pythonString, .tuple(args.positional)))
         case "length", "count":
             return .int(try length(of: value))
         case "trim":
@@ -100,7 +99,7 @@ extension Renderer {
         case "items":
             switch value {
             case .undefined: return .array([])
-            case let .dict(d): return .array(d.pairs.map { .array([.string($0.0), $0.1]) })
+            case let .dict(d): return .array(d.pairs.map { .tuple([.string($0.0), $0.1]) })
             default: throw JinjaError(.type, "Can only get item pairs from a mapping.")
             }
         case "list":
@@ -142,9 +141,10 @@ extension Renderer {
                                      caseSensitive: args.value(1, "case_sensitive")?.isTruthy ?? false,
                                      attribute: args.value(2, "attribute")))
         case "dictsort":
+            if case let .undefined(hint) = value { throw JinjaError(.undefined, hint) }
             guard case let .dict(d) = value else { throw JinjaError(.type, "dictsort needs a mapping") }
             let byValue = args.value(1, "by")?.pythonString == "value"
-            let pairs = d.pairs.map { JinjaValue.array([.string($0.0), $0.1]) }
+            let pairs = d.pairs.map { JinjaValue.tuple([.string($0.0), $0.1]) }
             return .array(try sorted(pairs, reverse: args.value(2, "reverse")?.isTruthy ?? false,
                                      caseSensitive: args.value(0, "case_sensitive")?.isTruthy ?? false,
                                      attribute: .int(byValue ? 1 : 0)))
@@ -161,10 +161,11 @@ extension Renderer {
             }
             return .array(result)
         case "min", "max":
-            let items = try sorted(try iterate(value, line: nil), reverse: false,
+            // Sorting is stable, so the first of equal extremes comes first, as with Python's min/max.
+            let items = try sorted(try iterate(value, line: nil), reverse: name == "max",
                                    caseSensitive: args.value(0, "case_sensitive")?.isTruthy ?? false,
                                    attribute: args.value(1, "attribute"))
-            return (name == "min" ? items.first : items.last) ?? .undefined(hint: "No aggregated item, sequence was empty.")
+            return items.first ?? .undefined(hint: "No aggregated item, sequence was empty.")
         case "sum":
             var total = args.value(1, "start") ?? .int(0)
             for item in try iterate(value, line: nil) {
@@ -176,7 +177,11 @@ extension Renderer {
             guard case let .string(attr)? = args.value(0, "name") else { throw JinjaError(.type, "attr needs a name") }
             return try attribute(of: value, attr)
         case "indent":
-            return .string(try indent(value.pythonString, width: args.value(0, "width") ?? .int(4),
+            if case let .undefined(hint) = value { throw JinjaError(.undefined, hint) }
+            guard case let .string(text) = value else {
+                throw JinjaError(.type, "unsupported operand type(s) for +=: '\(value.typeName)' and 'str'")
+            }
+            return .string(try indent(text, width: args.value(0, "width") ?? .int(4),
                                   first: args.value(1, "first")?.isTruthy ?? false, blank: args.value(2, "blank")?.isTruthy ?? false))
         case "wordcount":
             return .int(value.pythonString.unicodeScalars.split { !($0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_") }.count)
@@ -189,7 +194,7 @@ extension Renderer {
         switch value {
         case .undefined: return 0
         case let .string(s): return s.unicodeScalars.count
-        case let .array(a): return a.count
+        case let .array(a), let .tuple(a): return a.count
         case let .dict(d): return d.count
         default: throw JinjaError(.type, "object of type '\(value.typeName)' has no len()")
         }
@@ -349,18 +354,16 @@ extension Renderer {
         case "mapping": if case .dict = value { return true } else { return false }
         case "iterable", "sequence":
             switch value {
-            case .undefined, .string, .array, .dict: return true
+            case .undefined, .string, .array, .tuple, .dict: return true
             default: return false
             }
         case "callable": if case .callable = value { return true } else { return false }
         case "odd", "even":
-            guard let i = value.intValue else { throw JinjaError(.type, "test '\(name)' needs an integer", line: line) }
-            return (i % 2 != 0) == (name == "odd")
+            // Jinja2: `value % 2 == 1` / `value % 2 == 0` (floats such as 2.5 are neither).
+            return try binaryOperation("%", value, .int(2)).pyEquals(.int(name == "odd" ? 1 : 0))
         case "divisibleby":
-            guard let i = value.intValue, let n = try arg().intValue, n != 0 else {
-                throw JinjaError(.type, "divisibleby needs non-zero integers", line: line)
-            }
-            return i % n == 0
+            // Jinja2: `value % num == 0`, with Python's errors for non-numbers and zero.
+            return try binaryOperation("%", value, try arg()).pyEquals(.int(0))
         case "eq", "equalto", "==": return value.pyEquals(try arg())
         case "ne", "!=": return !value.pyEquals(try arg())
         case "lt", "lessthan", "<": return try pyCompare(value, try arg(), op: "<") < 0
@@ -375,8 +378,8 @@ extension Renderer {
             case let (.bool(a), .bool(b)): return a == b
             default: return false
             }
-        case "lower": if case let .string(s) = value { return s == s.lowercased() } else { return false }
-        case "upper": if case let .string(s) = value { return s == s.uppercased() } else { return false }
+        case "lower": return pyIsLower(value.pythonString)
+        case "upper": return pyIsUpper(value.pythonString)
         default:
             throw JinjaError(.unsupported, "test '\(name)' is not supported", line: line)
         }

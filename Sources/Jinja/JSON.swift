@@ -52,7 +52,7 @@ struct JSONWriter {
         case let .double(d):
             if d.isNaN { out += "NaN" } else if d.isInfinite { out += d < 0 ? "-Infinity" : "Infinity" } else { out += pythonFloatRepr(d) }
         case let .string(s): writeString(s, into: &out)
-        case let .array(a):
+        case let .array(a), let .tuple(a):
             if a.isEmpty { out += "[]"; return }
             out += "["
             for (i, e) in a.enumerated() {

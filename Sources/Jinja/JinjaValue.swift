@@ -13,6 +13,9 @@ public enum JinjaValue: Sendable {
     case double(Double)
     case string(String)
     case array([JinjaValue])
+    /// A Python tuple: made by `(a, b)` literals and `items()` pairs. Behaves as a sequence like a
+    /// list, but prints as `(a, b)`, never equals a list, and is what `%` formatting unpacks.
+    case tuple([JinjaValue])
     case dict(JinjaDict)
     case callable(JinjaCallable)
     /// A `namespace()` object created during a render. Assignments (`set ns.x = …`) go to the
@@ -27,7 +30,7 @@ public enum JinjaValue: Sendable {
         case let .int(i): return i != 0
         case let .double(d): return d != 0
         case let .string(s): return !s.isEmpty
-        case let .array(a): return !a.isEmpty
+        case let .array(a), let .tuple(a): return !a.isEmpty
         case let .dict(d): return !d.isEmpty
         case .callable, .namespace: return true
         }
@@ -36,6 +39,14 @@ public enum JinjaValue: Sendable {
     public var isUndefined: Bool {
         if case .undefined = self { return true }
         return false
+    }
+
+    /// The elements of a list or tuple.
+    var elements: [JinjaValue]? {
+        switch self {
+        case let .array(a), let .tuple(a): return a
+        default: return nil
+        }
     }
 
     public var isNone: Bool {
@@ -53,6 +64,7 @@ public enum JinjaValue: Sendable {
         case .double: return "float"
         case .string: return "str"
         case .array: return "list"
+        case .tuple: return "tuple"
         case .dict: return "dict"
         case .callable: return "function"
         case .namespace: return "Namespace"
@@ -146,7 +158,7 @@ extension JinjaValue {
         switch (self, other) {
         case (.undefined, .undefined), (.none, .none): return true
         case let (.string(a), .string(b)): return a.unicodeScalars.elementsEqual(b.unicodeScalars)
-        case let (.array(a), .array(b)):
+        case let (.array(a), .array(b)), let (.tuple(a), .tuple(b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.pyEquals($1) }
         case let (.dict(a), .dict(b)):
             guard a.count == b.count else { return false }
@@ -200,6 +212,7 @@ extension JinjaValue {
         case let .double(d): return pythonFloatRepr(d)
         case let .string(s): return pythonStringRepr(s)
         case let .array(a): return "[" + a.map(\.pythonRepr).joined(separator: ", ") + "]"
+        case let .tuple(a): return "(" + a.map(\.pythonRepr).joined(separator: ", ") + (a.count == 1 ? ",)" : ")")
         case let .dict(d):
             return "{" + d.pairs.map { pythonStringRepr($0.0) + ": " + $0.1.pythonRepr }.joined(separator: ", ") + "}"
         case .callable: return "<function>"

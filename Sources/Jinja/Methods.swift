@@ -12,6 +12,7 @@ extension Renderer {
             case let .string(s): return try stringMethod(name, s, args)
             case let .dict(d): return try dictMethod(name, d, args)
             case let .array(a): return try listMethod(name, a, args)
+            case let .tuple(a): return ["index", "count"].contains(name) ? try listMethod(name, a, args) : nil
             default: return nil
             }
         } catch {
@@ -38,8 +39,7 @@ extension Renderer {
         case "startswith", "endswith":
             let candidates: [JinjaValue]
             switch args.value(0, "prefix") {
-            case let .array(a)?: candidates = a
-            case let v?: candidates = [v]
+            case let v?: candidates = v.elements ?? [v]
             case nil: throw JinjaError(.type, "\(name)() takes at least 1 argument (0 given)")
             }
             let scalars = Array(s.unicodeScalars)
@@ -93,8 +93,8 @@ extension Renderer {
         case "isdigit": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.numericType == .decimal || $0.properties.numericType == .digit })
         case "isalpha": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy(\.properties.isAlphabetic))
         case "isspace": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy(isPythonSpace))
-        case "islower": return .bool(s.lowercased() == s && s.uppercased() != s)
-        case "isupper": return .bool(s.uppercased() == s && s.lowercased() != s)
+        case "islower": return .bool(pyIsLower(s))
+        case "isupper": return .bool(pyIsUpper(s))
         case "format": return .string(try pyFormat(s, args))
         default: return nil
         }
@@ -102,7 +102,7 @@ extension Renderer {
 
     private func dictMethod(_ name: String, _ d: JinjaDict, _ args: EvaluatedArguments) throws(JinjaError) -> JinjaValue? {
         switch name {
-        case "items": return .array(d.pairs.map { .array([.string($0.0), $0.1]) })
+        case "items": return .array(d.pairs.map { .tuple([.string($0.0), $0.1]) })
         case "keys": return .array(d.keys.map { .string($0) })
         case "values": return .array(d.values)
         case "get":
@@ -249,6 +249,18 @@ func pyReplace(_ s: String, _ old: String, _ new: String, count: Int) -> String 
         }
     }
     return String(out)
+}
+
+/// Python's `str.islower()`: some lower-case character and no upper- or title-case one.
+func pyIsLower(_ s: String) -> Bool {
+    s.unicodeScalars.contains(where: \.properties.isLowercase)
+        && !s.unicodeScalars.contains(where: { $0.properties.isUppercase || $0.properties.generalCategory == .titlecaseLetter })
+}
+
+/// Python's `str.isupper()`: some upper-case character and no lower- or title-case one.
+func pyIsUpper(_ s: String) -> Bool {
+    s.unicodeScalars.contains(where: \.properties.isUppercase)
+        && !s.unicodeScalars.contains(where: { $0.properties.isLowercase || $0.properties.generalCategory == .titlecaseLetter })
 }
 
 /// Python's `str.capitalize()`: first character upper case, the rest lower case.

@@ -38,7 +38,7 @@ extension Renderer {
                 throw JinjaError(.type, "'in <string>' requires string as left operand, not \(needle.typeName)")
             }
             return n.isEmpty || scalarRange(of: n, in: s) != nil
-        case let .array(a): return a.contains { $0.pyEquals(needle) }
+        case let .array(a), let .tuple(a): return a.contains { $0.pyEquals(needle) }
         case let .dict(d):
             guard case let .string(k) = needle else { return false }
             return d[k] != nil
@@ -55,7 +55,7 @@ extension Renderer {
         switch (a, b) {
         case let (.string(x), .string(y)):
             return compareScalars(x, y)
-        case let (.array(x), .array(y)):
+        case let (.array(x), .array(y)), let (.tuple(x), .tuple(y)):
             for (p, q) in zip(x, y) where !p.pyEquals(q) { return try pyCompare(p, q, op: op) }
             return x.count < y.count ? -1 : x.count > y.count ? 1 : 0
         default:
@@ -69,8 +69,9 @@ extension Renderer {
         switch (a, b) {
         case let (.string(x), .string(y)): return .string(x + y)
         case let (.array(x), .array(y)): return .array(x + y)
+        case let (.tuple(x), .tuple(y)): return .tuple(x + y)
         case (.string, _): throw JinjaError(.type, "can only concatenate str (not \"\(b.typeName)\") to str")
-        case (.array, _): throw JinjaError(.type, "can only concatenate list (not \"\(b.typeName)\") to list")
+        case (.array, _), (.tuple, _): throw JinjaError(.type, "can only concatenate \(a.typeName) (not \"\(b.typeName)\") to \(a.typeName)")
         default: return try arithmetic("+", a, b)
         }
     }
@@ -82,14 +83,19 @@ extension Renderer {
             if case let .string(s) = sequence, count.intValue != nil {
                 return .string(String(repeating: s, count: try repetitionCount(count, length: s.unicodeScalars.count)))
             }
-            if case let .array(x) = sequence, count.intValue != nil {
-                return .array(Array([[JinjaValue]](repeating: x, count: try repetitionCount(count, length: x.count)).joined()))
+            if let x = sequence.elements, count.intValue != nil {
+                let repeated = Array([[JinjaValue]](repeating: x, count: try repetitionCount(count, length: x.count)).joined())
+                if case .tuple = sequence { return .tuple(repeated) }
+                return .array(repeated)
             }
         }
         if op == "%", case let .string(format) = a {
             return .string(try percentFormat(format, b))
         }
-        let unsupported = JinjaError(.type, "unsupported operand type(s) for \(op): '\(a.typeName)' and '\(b.typeName)'")
+        var unsupported = JinjaError(.type, "unsupported operand type(s) for \(op == "**" ? "** or pow()" : op): '\(a.typeName)' and '\(b.typeName)'")
+        if op == "*", a.isSequence || b.isSequence {
+            unsupported = JinjaError(.type, "can't multiply sequence by non-int of type '\((a.isSequence ? b : a).typeName)'")
+        }
         if let x = a.intValue, let y = b.intValue {
             switch op {
             case "+", "-", "*":
@@ -100,7 +106,7 @@ extension Renderer {
                 guard y != 0 else { throw JinjaError(.type, "division by zero") }
                 return .double(Double(x) / Double(y))
             case "//", "%":
-                guard y != 0 else { throw JinjaError(.type, "integer division or modulo by zero") }
+                guard y != 0 else { throw JinjaError(.type, op == "%" ? "integer modulo by zero" : "integer division or modulo by zero") }
                 // Python rounds the quotient toward negative infinity; the remainder takes the divisor's sign.
                 var q = x / y, r = x % y
                 if r != 0, (r < 0) != (y < 0) { q -= 1; r += y }
@@ -151,7 +157,8 @@ extension Renderer {
     /// Python's `format % values` for the conversions templates use: %s %r %d %i %f %%.
     func percentFormat(_ format: String, _ values: JinjaValue) throws(JinjaError) -> String {
         var args: [JinjaValue]
-        if case let .array(a) = values { args = a } else { args = [values] }
+        // Only a tuple supplies several values; any other value (a list too) is the single value.
+        if case let .tuple(a) = values { args = a } else { args = [values] }
         var out = ""
         var it = format.unicodeScalars.makeIterator()
         while let c = it.next() {
@@ -191,6 +198,16 @@ func formatFixed(_ value: Double) -> String {
     let frac = String(Int64(scaled - whole * 1_000_000))
     let sign = value < 0 && scaled != 0 ? "-" : ""
     return sign + String(Int64(whole)) + "." + String(repeating: "0", count: max(0, 6 - frac.count)) + frac
+}
+
+extension JinjaValue {
+    /// A Python sequence that `*` repeats (str or list).
+    var isSequence: Bool {
+        switch self {
+        case .string, .array, .tuple: return true
+        default: return false
+        }
+    }
 }
 
 /// Python string ordering: by code point.

@@ -122,7 +122,9 @@ final class Renderer {
             }
             items = kept
         }
-        if items.isEmpty { return try render(elseBody, into: &out) }
+        // Jinja2 clears its "run the else block" flag at the end of the loop body, so the else block
+        // runs unless some iteration got there: also when every iteration ended in break/continue.
+        var completedIteration = false
         let n = items.count
         for (i, item) in items.enumerated() {
             try countIteration(line: line)
@@ -141,9 +143,11 @@ final class Renderer {
             scopes.append(["loop": .dict(loop)])
             defer { scopes.removeLast() }
             try assign(target, item, line: line)
-            if try render(body, into: &out) == .breakLoop { break }
+            let flow = try render(body, into: &out)
+            if flow == .breakLoop { break }
+            if flow == .normal { completedIteration = true }
         }
-        return .normal
+        return completedIteration ? .normal : try render(elseBody, into: &out)
     }
 
     private func assign(_ target: AssignTarget, _ value: JinjaValue, line: Int) throws(JinjaError) {
@@ -178,7 +182,7 @@ final class Renderer {
     func iterate(_ value: JinjaValue, line: Int?) throws(JinjaError) -> [JinjaValue] {
         switch value {
         case .undefined: return []
-        case let .array(a): return a
+        case let .array(a), let .tuple(a): return a
         case let .dict(d): return d.keys.map { .string($0) }
         case let .string(s): return s.unicodeScalars.map { .string(String($0)) }
         case let .namespace(id): return namespaces[id.index].keys.map { .string($0) }
@@ -200,10 +204,10 @@ final class Renderer {
         switch e.kind {
         case let .literal(v): return v
         case let .name(n): return lookup(n)
-        case let .list(items), let .tuple(items):
-            var values = [JinjaValue]()
-            for item in items { values.append(try evaluate(item)) }
-            return .array(values)
+        case let .list(items):
+            return .array(try items.map { e throws(JinjaError) in try evaluate(e) })
+        case let .tuple(items):
+            return .tuple(try items.map { e throws(JinjaError) in try evaluate(e) })
         case let .dict(pairs):
             var d = JinjaDict()
             for (k, v) in pairs {
@@ -291,9 +295,9 @@ final class Renderer {
         if case let .undefined(hint) = value { throw JinjaError(.undefined, hint) }
         if case let .string(name) = key { return try attribute(of: value, name) }
         switch (value, key.intValue) {
-        case let (.array(a), i?):
+        case let (.array(a), i?), let (.tuple(a), i?):
             let index = i < 0 ? i + a.count : i
-            return a.indices.contains(index) ? a[index] : .undefined(hint: "list object has no element \(i)")
+            return a.indices.contains(index) ? a[index] : .undefined(hint: "\(value.typeName) object has no element \(i)")
         case let (.string(s), i?):
             let scalars = Array(s.unicodeScalars)
             let index = i < 0 ? i + scalars.count : i
@@ -327,10 +331,14 @@ final class Renderer {
         switch value {
         case let .undefined(hint): throw JinjaError(.undefined, hint)
         case let .array(a): return .array(indices(count: a.count).map { a[$0] })
+        case let .tuple(a): return .tuple(indices(count: a.count).map { a[$0] })
         case let .string(s):
             let scalars = Array(s.unicodeScalars)
             return .string(String(String.UnicodeScalarView(indices(count: scalars.count).map { scalars[$0] })))
-        default: throw JinjaError(.type, "'\(value.typeName)' object is not subscriptable")
+        default:
+            // Jinja2 compiles slices to a plain Python subscript (no Undefined fallback, unlike
+            // `x[i]`), so slicing a non-sequence is Python's TypeError.
+            throw JinjaError(.type, "'\(value.typeName)' object is not subscriptable")
         }
     }
 

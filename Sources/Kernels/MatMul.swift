@@ -24,20 +24,37 @@ public struct WeightMatrix: @unchecked Sendable {
     }
 }
 
-/// Reusable f32 workspace for matrix products (dequantized weight tiles), allocated once per model.
+/// Reusable workspace for matrix products (dequantized weight tiles, quantized activations),
+/// allocated once per model and grown only when a larger batch arrives.
 /// Not thread-safe: one scratch per concurrent caller.
 public final class MatMulScratch: @unchecked Sendable {
     /// Floats of dequantized weights per tile: small enough to stay in L2, large enough for sgemm.
     public static let tileFloats = 1 << 17
     private(set) var tile: UnsafeMutablePointer<Float>
     private var capacity: Int
+    private(set) var activations: UnsafeMutableRawPointer
+    private var activationBytes = 0
 
     public init() {
         capacity = Self.tileFloats
         tile = .allocate(capacity: capacity)
+        activations = .allocate(byteCount: 0, alignment: 64)
     }
 
-    deinit { tile.deallocate() }
+    deinit {
+        tile.deallocate()
+        activations.deallocate()
+    }
+
+    /// Room for `bytes` bytes of quantized activations.
+    func reserveActivations(_ bytes: Int) -> UnsafeMutableRawPointer {
+        if bytes > activationBytes {
+            activations.deallocate()
+            activationBytes = max(bytes, 2 * activationBytes)
+            activations = .allocate(byteCount: activationBytes, alignment: 64)
+        }
+        return activations
+    }
 
     /// Rows of a `columns`-wide matrix decoded per tile; grows the buffer (once) for rows wider
     /// than a whole tile.
@@ -54,13 +71,27 @@ public final class MatMulScratch: @unchecked Sendable {
 public enum MatMul {
     /// `y[n, rows] = x[n, columns] · Wᵀ` (each output row `y[t]` has stride `ldy`, default `rows`).
     ///
-    /// Quantized weights are decoded tile by tile into `scratch` and multiplied with OpenBLAS sgemm,
-    /// so the product is exact f32 arithmetic on the decoded weights.
+    /// Quantized weights multiply activations quantized to 8-bit blocks (`dotActivationType`) with
+    /// integer dot products, as llama.cpp does: the same arithmetic for every batch size, and logits
+    /// that track llama.cpp's closely even on random-weight models, where f32 activations would not.
+    /// Float weights (F16, BF16, F32) go through OpenBLAS sgemm on decoded tiles.
     public static func multiply(_ w: WeightMatrix, x: UnsafePointer<Float>, n: Int,
                                 y: UnsafeMutablePointer<Float>, ldy: Int? = nil,
                                 scratch: MatMulScratch) throws(KernelError) {
         let ldc = Int32(ldy ?? w.rows)
         let k = Int32(w.columns)
+        if let at = w.type.dotActivationType, let aBytes = at.rowBytes(elements: w.columns) {
+            // activations: [n, aBytes] quantized rows of x
+            let a = scratch.reserveActivations(aBytes * n)
+            for t in 0 ..< n { try Quantize.row(at, x + t * w.columns, into: a + t * aBytes, count: w.columns) }
+            for r in 0 ..< w.rows {
+                let row = w.data + r * w.rowBytes
+                for t in 0 ..< n {
+                    y[t * Int(ldc) + r] = try QuantizedDot.row(w.type, row, a + t * aBytes, count: w.columns)
+                }
+            }
+            return
+        }
         if w.type == .f32 {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(w.rows), k, 1,
                         x, k, w.data.assumingMemoryBound(to: Float.self), k, 0, y, ldc)

@@ -55,8 +55,9 @@ struct ExpectedCase: CustomTestStringConvertible, Sendable {
 @Suite struct ExpectedTemplatesTests {
     static let cases = (try? ExpectedCase.load()) ?? []
 
-    @Test func allCasesLoaded() {
-        #expect(Self.cases.count == 40)
+    @Test func allCasesLoaded() throws {
+        // Loading again (not through `cases`) so that a load error is reported.
+        #expect(try ExpectedCase.load().count == 40)
     }
 
     @Test(arguments: cases)

@@ -54,8 +54,9 @@ struct ChatCase: CustomTestStringConvertible, Sendable {
 @Suite struct ChatTemplateTests {
     static let cases = (try? ChatCase.load()) ?? []
 
-    @Test func casesLoaded() {
-        #expect(Self.cases.count == 64)
+    @Test func casesLoaded() throws {
+        // Loading again (not through `cases`) so that a load error is reported.
+        #expect(try ChatCase.load().count == 64)
     }
 
     @Test(arguments: cases)
@@ -118,6 +119,17 @@ struct ChatCase: CustomTestStringConvertible, Sendable {
         #expect(!override.isFallback)
         #expect(try override.render([], addGenerationPrompt: false) == "\(override.bosToken)|\(override.eosToken)")
         #expect(!override.bosToken.isEmpty)
+    }
+
+    @Test func extraContextReachesTheTemplate() throws {
+        // Llama 3.1 prints `date_string` when the caller defines it, else its fixed default.
+        let c = try #require(Self.cases.first { $0.template == "meta-llama-Llama-3.1-8B-Instruct.jinja" && $0.expected != nil })
+        let template = try ChatTemplate(source: c.source, bosToken: c.bosToken, eosToken: c.eosToken)
+        let out = try template.render(c.messages, addGenerationPrompt: c.addGenerationPrompt, tools: c.tools,
+                                      extraContext: ["date_string": "01 Jan 2025"])
+        let expected = try #require(c.expected)
+        #expect(expected.contains("Today Date: 26 Jul 2024"))
+        #expect(out == expected.replacingOccurrences(of: "Today Date: 26 Jul 2024", with: "Today Date: 01 Jan 2025"))
     }
 
     @Test func strftimeNowIsDefinedOnlyWithADate() throws {

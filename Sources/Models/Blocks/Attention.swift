@@ -28,7 +28,7 @@ struct PagedAttention {
 
     /// out: `[nTokens, heads * headDim]` ← softmax(q·Kᵀ·scale)·V for each token over its own
     /// sequence's positions `max(0, p - window + 1) ... p`.
-    func callAsFunction(queries q: UnsafePointer<Float>, layer: Int, window: Int?, batch: BatchPlan,
+    func callAsFunction(queries q: UnsafeMutablePointer<Float>, layer: Int, window: Int?, batch: BatchPlan,
                         cache: KVCache, workspace ws: Workspace, into out: UnsafeMutablePointer<Float>) {
         let row = kvHeadCount * headDim
         let kc = cache.keys(layer: layer), vc = cache.values(layer: layer)
@@ -40,6 +40,12 @@ struct PagedAttention {
             let first = window.map { max(0, pos - $0 + 1) } ?? 0
             let span = pos - first + 1
             let table = batch.sequences[Int(batch.sequenceIndex[t])].blockTable
+            // llama.cpp (default, non-flash attention) multiplies the f16 cache with f16 copies of
+            // the scaled queries and of the softmax probabilities; rounding both the same way keeps
+            // our logits within its tolerance even on random-weight models, where the rounding
+            // shows. (A power-of-two scale commutes with the rounding, so pre-scaling is exact.)
+            let qt = q + t * headCount * headDim
+            for i in 0 ..< headCount * headDim { qt[i] = Float(Float16(qt[i] * scale)) }
             for kvh in 0 ..< kvHeadCount {
                 // scores: [g, span] for the q heads sharing this kv head; each K row is decoded once.
                 for j in 0 ..< span {
@@ -48,10 +54,13 @@ struct PagedAttention {
                     for i in 0 ..< headDim { kRow[i] = Float(src[i]) }
                     for h in 0 ..< g {
                         let qh = q + t * headCount * headDim + (kvh * g + h) * headDim
-                        scores[h * span + j] = VectorMath.dot(qh, kRow, headDim) * scale
+                        scores[h * span + j] = VectorMath.dot(qh, kRow, headDim)
                     }
                 }
-                for h in 0 ..< g { VectorMath.softmax(scores + h * span, span) }
+                for h in 0 ..< g {
+                    VectorMath.softmax(scores + h * span, span)
+                    for j in 0 ..< span { scores[h * span + j] = Float(Float16(scores[h * span + j])) }
+                }
                 let o = out + t * headCount * headDim + kvh * g * headDim
                 o.update(repeating: 0, count: g * headDim)
                 for j in 0 ..< span {
