@@ -71,21 +71,12 @@ public struct APIError: Error, Sendable, Equatable {
     }
 }
 
-struct ErrorBody: Codable, Sendable {
-    struct Detail: Codable, Sendable {
+struct ErrorBody: Encodable, Sendable {
+    struct Detail: Encodable, Sendable {
         var message: String
         var type: String
-        var param: String?
-        var code: String?
-
-        // Absent `param`/`code` are written as null, like OpenAI does.
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(message, forKey: .message)
-            try c.encode(type, forKey: .type)
-            try c.encode(param, forKey: .param)
-            try c.encode(code, forKey: .code)
-        }
+        @EncodedAsNull var param: String?
+        @EncodedAsNull var code: String?
     }
     var error: Detail
 }

@@ -27,36 +27,37 @@ struct CompletionsAPI: Sendable {
     }
 
     func chat(_ request: Request) async throws -> Response {
-        try await generate(request) { buffer, backend in
-            let body = try decode(ChatCompletionRequest.self, from: buffer)
-            try checkModel(body.options.model, backend)
-            try body.options.validate(caps: configuration.caps, vocabularySize: backend.tokenizer.vocabularySize)
-            let logprobs = try body.logprobCount(caps: configuration.caps)
-            let prompt = try chatPrompt(body.messages, backend)
-            return try Job(kind: .chat, prompts: [prompt], options: body.options, logprobs: logprobs,
-                           backend: backend, caps: configuration.caps)
+        try await generate(request, ChatCompletionRequest.self) { body, backend in
+            [try chatPrompt(body.messages, backend)]
         }
     }
 
     func complete(_ request: Request) async throws -> Response {
-        try await generate(request) { buffer, backend in
-            let body = try decode(CompletionRequest.self, from: buffer)
-            try checkModel(body.options.model, backend)
-            try body.options.validate(caps: configuration.caps, vocabularySize: backend.tokenizer.vocabularySize)
-            let logprobs = try body.logprobCount(caps: configuration.caps)
+        try await generate(request, CompletionRequest.self) { body, backend in
             if body.echo == true { throw APIError.invalid("echo is not supported", param: "echo") }
             guard (1 ... configuration.caps.maxPrompts).contains(body.prompt.count) else {
                 throw APIError.invalid("give 1 to \(configuration.caps.maxPrompts) prompts", param: "prompt")
             }
-            let prompts: [[Int32]]
             switch body.prompt {
             case let .texts(texts):
-                prompts = texts.map { backend.tokenizer.encode($0, addSpecial: true, parseSpecial: true) }
+                return texts.map { backend.tokenizer.encode($0, addSpecial: true, parseSpecial: true) }
             case let .tokens(lists):
-                prompts = lists
+                return lists
             }
-            return try Job(kind: .text, prompts: prompts, options: body.options, logprobs: logprobs,
-                           backend: backend, caps: configuration.caps)
+        }
+    }
+
+    /// Reads and validates a body of type `Body`, lets `prompts` tokenize it, runs the job and answers.
+    private func generate<Body: GenerationBody>(
+        _ request: Request, _: Body.Type, prompts: @escaping (Body, ModelBackend) throws -> [[Int32]]
+    ) async throws -> Response {
+        try await generate(request) { buffer, backend in
+            let body = try decode(Body.self, from: buffer)
+            try checkModel(body.options.model, backend)
+            try body.options.validate(caps: configuration.caps, vocabularySize: backend.tokenizer.vocabularySize)
+            let logprobs = try body.logprobCount(caps: configuration.caps)
+            return try Job(kind: Body.kind, prompts: try prompts(body, backend), options: body.options,
+                           logprobs: logprobs, backend: backend, caps: configuration.caps)
         }
     }
 

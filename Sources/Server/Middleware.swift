@@ -83,7 +83,7 @@ extension APIError {
 enum JSON {
     static func encode(_ value: some Encodable) -> [UInt8] {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         // Encoding our own DTOs fails only for non-finite floats; log-probabilities of −∞ are
         // clamped before they get here, so this is a bug worth a 500, not a crash.
         return (try? Array(encoder.encode(value))) ?? Array(#"{"error":{"message":"response encoding failed","type":"server_error","param":null,"code":null}}"#.utf8)

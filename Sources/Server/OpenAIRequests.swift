@@ -129,7 +129,16 @@ struct ChatMessageDTO: Decodable, Sendable {
     var content: MessageContent?
 }
 
-struct ChatCompletionRequest: Decodable, Sendable {
+/// A chat or text completion request body.
+protocol GenerationBody: Decodable {
+    static var kind: Job.Kind { get }
+    var options: GenerationOptions { get }
+    /// Alternatives per token, or nil when log-probabilities were not asked for.
+    func logprobCount(caps: RequestCaps) throws(APIError) -> Int?
+}
+
+struct ChatCompletionRequest: GenerationBody, Sendable {
+    static let kind = Job.Kind.chat
     var messages: [ChatMessageDTO]
     var logprobs: Bool?
     var topLogprobs: Int?
@@ -148,7 +157,6 @@ struct ChatCompletionRequest: Decodable, Sendable {
         options = try GenerationOptions(from: decoder)
     }
 
-    /// Alternatives per token, or nil when log-probabilities were not asked for.
     func logprobCount(caps: RequestCaps) throws(APIError) -> Int? {
         if let k = topLogprobs {
             guard (0 ... caps.maxLogprobs).contains(k) else {
@@ -191,7 +199,8 @@ enum PromptField: Decodable, Sendable {
     }
 }
 
-struct CompletionRequest: Decodable, Sendable {
+struct CompletionRequest: GenerationBody, Sendable {
+    static let kind = Job.Kind.text
     var prompt: PromptField
     var logprobs: Int?
     var echo: Bool?

@@ -1,31 +1,33 @@
 import Foundation
 
-// OpenAI response bodies. Optional fields that OpenAI sends as null are encoded as null
+// OpenAI response bodies. Optional fields that OpenAI sends as null are marked `@EncodedAsNull`
 // (clients such as the `openai` package read `finish_reason: null` on every stream chunk).
 
-struct UsageDTO: Encodable, Sendable {
-    var promptTokens: Int
-    var completionTokens: Int
-    var totalTokens: Int { promptTokens + completionTokens }
-    var cachedTokens: Int
-
-    enum CodingKeys: String, CodingKey {
-        case promptTokens = "prompt_tokens", completionTokens = "completion_tokens", totalTokens = "total_tokens"
-        case details = "prompt_tokens_details"
+/// An optional that encodes as JSON null instead of being left out.
+@propertyWrapper
+struct EncodedAsNull<Value: Encodable & Sendable>: Encodable, Sendable {
+    var wrappedValue: Value?
+    init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if let wrappedValue { try c.encode(wrappedValue) } else { try c.encodeNil() }
     }
-    struct Details: Encodable { var cached_tokens: Int }
+}
 
+struct UsageDTO: Encodable, Sendable {
+    struct Details: Encodable, Sendable { var cached_tokens = 0 }
+    var prompt_tokens = 0
+    var completion_tokens = 0
+    var total_tokens: Int { prompt_tokens + completion_tokens }
+    var prompt_tokens_details = Details()
+
+    enum CodingKeys: CodingKey { case prompt_tokens, completion_tokens, total_tokens, prompt_tokens_details }
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(promptTokens, forKey: .promptTokens)
-        try c.encode(completionTokens, forKey: .completionTokens)
-        try c.encode(totalTokens, forKey: .totalTokens)
-        try c.encode(Details(cached_tokens: cachedTokens), forKey: .details)
-    }
-
-    static func + (a: UsageDTO, b: UsageDTO) -> UsageDTO {
-        UsageDTO(promptTokens: a.promptTokens + b.promptTokens, completionTokens: a.completionTokens + b.completionTokens,
-                 cachedTokens: a.cachedTokens + b.cachedTokens)
+        try c.encode(prompt_tokens, forKey: .prompt_tokens)
+        try c.encode(completion_tokens, forKey: .completion_tokens)
+        try c.encode(total_tokens, forKey: .total_tokens)
+        try c.encode(prompt_tokens_details, forKey: .prompt_tokens_details)
     }
 }
 
@@ -62,25 +64,9 @@ struct ChatMessageOut: Encodable, Sendable {
 struct ChatChoice: Encodable, Sendable {
     var index: Int
     var message: ChatMessageOut
-    var logprobs: ChatLogprobs?
+    @EncodedAsNull var logprobs: ChatLogprobs?
     var finishReason: String
     enum CodingKeys: String, CodingKey { case index, message, logprobs, finishReason = "finish_reason" }
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(index, forKey: .index)
-        try c.encode(message, forKey: .message)
-        try c.encode(logprobs, forKey: .logprobs)
-        try c.encode(finishReason, forKey: .finishReason)
-    }
-}
-
-struct ChatCompletion: Encodable, Sendable {
-    var id: String
-    var object = "chat.completion"
-    var created: Int
-    var model: String
-    var choices: [ChatChoice]
-    var usage: UsageDTO
 }
 
 struct ChatDelta: Encodable, Sendable {
@@ -91,39 +77,26 @@ struct ChatDelta: Encodable, Sendable {
 struct ChatChunkChoice: Encodable, Sendable {
     var index: Int
     var delta: ChatDelta
-    var logprobs: ChatLogprobs?
-    var finishReason: String?
+    @EncodedAsNull var logprobs: ChatLogprobs? = nil
+    @EncodedAsNull var finishReason: String? = nil
     enum CodingKeys: String, CodingKey { case index, delta, logprobs, finishReason = "finish_reason" }
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(index, forKey: .index)
-        try c.encode(delta, forKey: .delta)
-        try c.encode(logprobs, forKey: .logprobs)
-        try c.encode(finishReason, forKey: .finishReason)
-    }
 }
 
 struct CompletionChoice: Encodable, Sendable {
     var index: Int
     var text: String
-    var logprobs: CompletionLogprobs?
-    var finishReason: String?
+    @EncodedAsNull var logprobs: CompletionLogprobs? = nil
+    @EncodedAsNull var finishReason: String? = nil
     enum CodingKeys: String, CodingKey { case index, text, logprobs, finishReason = "finish_reason" }
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(index, forKey: .index)
-        try c.encode(text, forKey: .text)
-        try c.encode(logprobs, forKey: .logprobs)
-        try c.encode(finishReason, forKey: .finishReason)
-    }
 }
 
-struct TextCompletion: Encodable, Sendable {
+/// A whole answer: `chat.completion` with `ChatChoice`s or `text_completion` with `CompletionChoice`s.
+struct CompletionBody<Choice: Encodable & Sendable>: Encodable, Sendable {
     var id: String
-    var object = "text_completion"
+    var object: String
     var created: Int
     var model: String
-    var choices: [CompletionChoice]
+    var choices: [Choice]
     var usage: UsageDTO
 }
 
@@ -134,20 +107,8 @@ struct StreamChunk<Choice: Encodable & Sendable>: Encodable, Sendable {
     var created: Int
     var model: String
     var choices: [Choice]
-    /// Present (null until the last chunk) only when the client asked for usage.
-    var usage: UsageDTO?
-    var includeUsage: Bool
-
-    enum CodingKeys: String, CodingKey { case id, object, created, model, choices, usage }
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(object, forKey: .object)
-        try c.encode(created, forKey: .created)
-        try c.encode(model, forKey: .model)
-        try c.encode(choices, forKey: .choices)
-        if includeUsage { try c.encode(usage, forKey: .usage) }
-    }
+    /// Present only when the client asked for usage: null until the last chunk.
+    var usage: EncodedAsNull<UsageDTO>?
 }
 
 struct ModelList: Encodable, Sendable {

@@ -38,12 +38,12 @@ struct ResponseFormatter: Sendable {
             throw APIError(engine: error, param: "")
         }
         let usage = self.usage(choices)
-        log.write(status: 200, promptTokens: usage.promptTokens, generatedTokens: usage.completionTokens,
+        log.write(status: 200, promptTokens: usage.prompt_tokens, generatedTokens: usage.completion_tokens,
                   firstToken: firstToken, finish: finishReasons(choices))
         switch job.kind {
         case .chat:
-            return JSON.encode(ChatCompletion(
-                id: job.id, created: job.created, model: job.model,
+            return JSON.encode(CompletionBody(
+                id: job.id, object: "chat.completion", created: job.created, model: job.model,
                 choices: choices.enumerated().map { i, c in
                     ChatChoice(index: i, message: ChatMessageOut(content: c.text),
                                logprobs: job.logprobs == nil ? nil : ChatLogprobs(content: c.chatLogprobs),
@@ -51,8 +51,8 @@ struct ResponseFormatter: Sendable {
                 },
                 usage: usage))
         case .text:
-            return JSON.encode(TextCompletion(
-                id: job.id, created: job.created, model: job.model,
+            return JSON.encode(CompletionBody(
+                id: job.id, object: "text_completion", created: job.created, model: job.model,
                 choices: choices.enumerated().map { i, c in
                     CompletionChoice(index: i, text: c.text, logprobs: job.logprobs == nil ? nil : c.textLogprobs,
                                      finishReason: c.summary?.finishReason.rawValue ?? "abort")
@@ -111,17 +111,17 @@ struct ResponseFormatter: Sendable {
             switch job.kind {
             case .chat:
                 sse(StreamChunk<ChatChunkChoice>(id: job.id, object: "chat.completion.chunk", created: job.created,
-                                                 model: job.model, choices: [], usage: usage, includeUsage: true),
+                                                 model: job.model, choices: [], usage: .init(wrappedValue: usage)),
                     into: &buffer)
             case .text:
                 sse(StreamChunk<CompletionChoice>(id: job.id, object: "text_completion", created: job.created,
-                                                  model: job.model, choices: [], usage: usage, includeUsage: true),
+                                                  model: job.model, choices: [], usage: .init(wrappedValue: usage)),
                     into: &buffer)
             }
         }
         buffer.writeString("data: [DONE]\n\n")
         try await writer.write(buffer)
-        log.write(status: 200, promptTokens: usage.promptTokens, generatedTokens: usage.completionTokens,
+        log.write(status: 200, promptTokens: usage.prompt_tokens, generatedTokens: usage.completion_tokens,
                   firstToken: firstToken, finish: finishReasons(choices))
     }
 
@@ -133,12 +133,12 @@ struct ResponseFormatter: Sendable {
 
     private func chatChunk(_ choices: [ChatChunkChoice]) -> StreamChunk<ChatChunkChoice> {
         StreamChunk(id: job.id, object: "chat.completion.chunk", created: job.created, model: job.model,
-                    choices: choices, usage: nil, includeUsage: job.includeUsage)
+                    choices: choices, usage: job.includeUsage ? .init(wrappedValue: nil) : nil)
     }
 
     private func textChunk(_ choices: [CompletionChoice]) -> StreamChunk<CompletionChoice> {
         StreamChunk(id: job.id, object: "text_completion", created: job.created, model: job.model,
-                    choices: choices, usage: nil, includeUsage: job.includeUsage)
+                    choices: choices, usage: job.includeUsage ? .init(wrappedValue: nil) : nil)
     }
 
     private func tokenChunk(choice: Int, text: String, logprobs piece: Choice) -> any Encodable {
@@ -163,12 +163,12 @@ struct ResponseFormatter: Sendable {
 
     /// Prompt tokens count once per prompt (not per choice), as OpenAI counts them.
     private func usage(_ choices: [Choice]) -> UsageDTO {
-        var usage = UsageDTO(promptTokens: 0, completionTokens: 0, cachedTokens: 0)
+        var usage = UsageDTO()
         for (i, c) in choices.enumerated() {
-            usage.completionTokens += c.summary?.usage.completionTokens ?? c.generated
+            usage.completion_tokens += c.summary?.usage.completionTokens ?? c.generated
             if i % job.choicesPerPrompt == 0 {
-                usage.promptTokens += job.requests[i / job.choicesPerPrompt].promptTokens.count
-                usage.cachedTokens += c.summary?.usage.cachedPromptTokens ?? 0
+                usage.prompt_tokens += job.requests[i / job.choicesPerPrompt].promptTokens.count
+                usage.prompt_tokens_details.cached_tokens += c.summary?.usage.cachedPromptTokens ?? 0
             }
         }
         return usage

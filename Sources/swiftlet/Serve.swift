@@ -54,7 +54,17 @@ struct Serve: AsyncParsableCommand {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let logger = Logger(label: "swiftlet.serve")
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // The engine's latency timers, with vLLM's buckets (seconds).
+        factory.durationHistogramBuckets = [
+            "swiftlet_time_to_first_token_seconds":
+                [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80]
+                .map { .nanoseconds(Int64($0 * 1e9)) },
+            "swiftlet_inter_token_latency_seconds":
+                [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20]
+                .map { .nanoseconds(Int64($0 * 1e9)) },
+        ]
+        MetricsSystem.bootstrap(factory)
 
         var configuration = ServerConfiguration()
         configuration.apiKeys = apiKeys
