@@ -14,8 +14,12 @@ import Darwin
 struct RawConnection {
     let fd: Int32
 
-    init(port: Int) throws {
+    /// `receiveBuffer`: SO_RCVBUF in bytes, to make a client that does not read fill up early.
+    init(port: Int, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -71,6 +75,33 @@ struct RawConnection {
             #expect(stats.freeBlocks == stats.totalBlocks)
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             #expect(String(buffer: metrics.body).contains(#"swiftlet_finished_requests_total{reason="abort"} 1"#))
+        }
+    }
+}
+
+extension LiveTests {
+    /// A client that stops reading is cut off once `streamBufferLimit` events wait for it: its
+    /// request is cancelled while the engine goes on serving others.
+    @Test func aClientThatStopsReadingIsCutOff() async throws {
+        let server = try TestServer(contextLength: 100_000, blocks: 8000) { $0.streamBufferLimit = 8 }
+        try await server.app.test(.live) { client in
+            let connection = try RawConnection(port: try #require(client.port), receiveBuffer: 4096)
+            defer { connection.hangUp() }
+            // Top log-probabilities make each event ~2 KB, so the socket buffers fill within a
+            // few thousand tokens, long before the 30,000 asked for.
+            let body = #"{"prompt":"a","max_tokens":30000,"ignore_eos":true,"stream":true,"logprobs":20}"#
+            connection.sendText("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                                + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            try await waitUntil { server.state.requestsInFlight > 0 }
+            try await waitUntil { server.state.requestsInFlight == 0 }
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            #expect(String(buffer: metrics.body).contains(#"swiftlet_finished_requests_total{reason="abort"} 1"#))
+            let stats = await server.engine.statistics()
+            #expect(stats.freeBlocks == stats.totalBlocks)
+            // Others are still served.
+            let r = try await client.execute(uri: "/v1/completions", method: .post, headers: [.contentType: "application/json"],
+                                             body: ByteBuffer(string: #"{"prompt":"w"}"#))
+            #expect(r.status == .ok)
         }
     }
 }
