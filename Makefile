@@ -3,7 +3,7 @@
 #   make test    set up, then run the tests (debug unit tests, then real-model tests in release mode)
 SWIFT ?= swift
 
-.PHONY: setup build release serve test test-unit test-models models
+.PHONY: setup build release serve test test-unit test-models test-e2e models
 
 setup:
 	scripts/setup.sh
@@ -27,4 +27,11 @@ test-unit:
 test-models:
 	SWIFTLET_REAL_MODEL_TESTS=1 $(SWIFT) test -c release -Xswiftc -enable-testing --filter RealModel
 
-test: setup test-unit test-models
+# The HTTP server end to end with the official openai client, plus a 256-client load test (loopback).
+# Same flags as test-models, so the release build is shared.
+test-e2e:
+	$(SWIFT) build -c release -Xswiftc -enable-testing --product swiftlet
+	python3 -c "import openai" 2>/dev/null || python3 -m pip install -q openai
+	python3 scripts/e2e_server.py --binary .build/release/swiftlet --load 256 --disconnect 50
+
+test: setup test-unit test-models test-e2e

@@ -72,7 +72,21 @@ struct CompletionsAPI: Sendable {
         let arrival = ContinuousClock.now
         let backend = try state.backend()
         let watch = DisconnectWatch()
-        return try await request.body.consumeWithInboundCloseHandler { body in
+        do {
+            return try await watchingConnection(request, watch: watch, backend: backend, arrival: arrival, prepare: prepare)
+        } catch {
+            // The watch has consumed the connection: an error answer must close it too, or the
+            // client would send its next request into a connection that is going away.
+            var response = errorResponse(error, path: request.uri.path, logger: logger)
+            response.headers[.connection] = "close"
+            return response
+        }
+    }
+
+    private func watchingConnection(_ request: Request, watch: DisconnectWatch, backend: ModelBackend,
+                                    arrival: ContinuousClock.Instant,
+                                    prepare: (ByteBuffer, ModelBackend) throws -> Job) async throws -> Response {
+        try await request.body.consumeWithInboundCloseHandler { body in
             let job = try prepare(try await body.collect(upTo: configuration.bodyLimit), backend)
             let run = try submit(job, backend: backend, arrival: arrival)
             let formatter = ResponseFormatter(job: job, tokenizer: backend.tokenizer)
@@ -89,6 +103,7 @@ struct CompletionsAPI: Sendable {
                         try await formatter.stream(run, to: &writer, log: log)
                     } catch {
                         run.cancel()   // the client hung up, or fell too far behind
+                        log.cutOff(error)
                         throw error
                     }
                     try await writer.finish(nil)
@@ -219,6 +234,12 @@ struct CompletionLog: Sendable {
         let ttft = firstToken.map { "\(($0 - arrival).milliseconds)ms" } ?? "-"
         let duration = (ContinuousClock.now - arrival).milliseconds
         logger.info("\(id) \(status) prompt=\(promptTokens) gen=\(generatedTokens) ttft=\(ttft) duration=\(duration)ms finish=\(finish)")
+    }
+
+    /// A stream that ended because its client hung up or stopped reading.
+    func cutOff(_ error: any Error) {
+        let duration = (ContinuousClock.now - arrival).milliseconds
+        logger.info("\(id) 200 cut off after \(duration)ms: \(error is GenerationRun.ClientTooSlow ? "client stopped reading" : "\(error)")")
     }
 }
 

@@ -14,11 +14,7 @@ struct ErrorAndAccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            let apiError = APIError(error)
-            if apiError.status == .internalServerError {
-                logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-            }
-            response = apiError.response()
+            response = errorResponse(error, path: request.uri.path, logger: logger)
         }
         // Completions log their own line when their last token is out (see `CompletionLog`).
         if response.headers[.generationLogged] == nil {
@@ -27,6 +23,15 @@ struct ErrorAndAccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         return response
     }
+}
+
+/// The OpenAI-shaped answer to `error`; bugs (500s) are logged.
+func errorResponse(_ error: any Error, path: String, logger: Logger) -> Response {
+    let apiError = APIError(error)
+    if apiError.status == .internalServerError {
+        logger.error("request failed", metadata: ["path": "\(path)", "error": "\(error)"])
+    }
+    return apiError.response()
 }
 
 extension HTTPField.Name {

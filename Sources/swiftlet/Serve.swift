@@ -40,6 +40,8 @@ struct Serve: AsyncParsableCommand {
         guard kvCacheMb >= 1 else { throw ValidationError("--kv-cache-mb must be ≥ 1") }
         guard maxBatchTokens >= 1 else { throw ValidationError("--max-batch-tokens must be ≥ 1") }
         guard maxSeqs >= 1 else { throw ValidationError("--max-seqs must be ≥ 1") }
+        // Every running sequence decodes one token per step.
+        guard maxBatchTokens >= maxSeqs else { throw ValidationError("--max-batch-tokens must be ≥ --max-seqs") }
         guard maxQueue >= 0 else { throw ValidationError("--max-queue must be ≥ 0") }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1") }
         guard shutdownTimeout >= 0 && shutdownTimeout.isFinite else { throw ValidationError("--shutdown-timeout must be ≥ 0") }

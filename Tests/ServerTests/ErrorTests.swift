@@ -47,6 +47,9 @@ import Testing
         try await server.app.test(.router) { client in
             let bad = try await client.execute(uri: "/v1/completions", method: .post, body: ByteBuffer(string: "{\"prompt\": "))
             #expect(try apiError(bad, status: .badRequest)["param"] is NSNull)
+            // Generation routes watch the connection for a hang-up, which uses it up: even their
+            // error answers close it, so clients do not reuse it.
+            #expect(bad.headers[.connection] == "close")
             let missing = try await client.post("/v1/completions", ["max_tokens": 3])
             #expect(try apiError(missing, status: .badRequest)["param"] as? String == "prompt")
             let wrong = try await client.post("/v1/completions", ["prompt": [1.5]])
