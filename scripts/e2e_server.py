@@ -209,21 +209,22 @@ async def load_test(base, model, clients, disconnects):
     async def one(i):
         hang_up = i < disconnects
         try:
-            stream = await client.chat.completions.create(
-                model=model, messages=[{"role": "user", "content": f"Count from {i} to {i + 30}, one number a line."}],
-                max_tokens=16, temperature=0.7, seed=i, stream=True, stream_options={"include_usage": True},
-                extra_body={"ignore_eos": True})
-            ids, contents, finishes, usage = set(), 0, [], None
+            # Text completions with short prompts: the load is in the streams, not in prefill.
+            stream = await client.completions.create(
+                model=model, prompt=f"{i}, {i + 1}, {i + 2},", max_tokens=16, temperature=0.7, seed=i,
+                stream=True, stream_options={"include_usage": True}, extra_body={"ignore_eos": True})
+            ids, texts, finishes, usage = set(), 0, [], None
             async for chunk in stream:
                 ids.add(chunk.id)
                 if chunk.usage:
                     usage = chunk.usage
                 for c in chunk.choices:
-                    if c.delta.content:
-                        contents += 1
+                    assert c.index == 0, c.index
+                    if c.text:
+                        texts += 1
                     if c.finish_reason:
                         finishes.append(c.finish_reason)
-                if hang_up and contents >= 2:
+                if hang_up and texts >= 2:
                     await stream.close()
                     return
             assert len(ids) == 1, ids

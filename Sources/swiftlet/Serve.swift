@@ -11,12 +11,10 @@ import ServiceLifecycle
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve a model over an OpenAI-compatible HTTP API.",
-        discussion: """
-            Routes: POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health,
-            GET /metrics (Prometheus), POST /tokenize, POST /detokenize. /health answers 503 until the
-            model has loaded. SIGTERM/SIGINT drain in-flight requests for --shutdown-timeout seconds,
-            then end the rest with finish_reason "abort" and exit 0.
-            """)
+        discussion: "Routes: POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health, "
+            + "GET /metrics (Prometheus), POST /tokenize, POST /detokenize. /health answers 503 until the model "
+            + "has loaded. SIGTERM/SIGINT drain in-flight requests for --shutdown-timeout seconds, then end the "
+            + "rest with finish_reason \"abort\" and exit 0.")
 
     @Option(help: "Path to a .gguf model.")
     var model = "models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
