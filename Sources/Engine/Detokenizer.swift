@@ -8,4 +8,12 @@ public protocol Detokenizer: Sendable {
 public protocol IncrementalDecoder {
     /// Feeds one token; returns the text that is now complete (possibly empty).
     mutating func append(_ token: Int32) -> String
+    /// Returns whatever text is still held back; called once when the sequence ends.
+    mutating func flush() -> String
+}
+
+extension IncrementalDecoder {
+    /// Text still held back when the sequence ends (e.g. bytes a later token would have completed,
+    /// or trailing space cleanup); decoders that hold nothing back need not implement it.
+    public mutating func flush() -> String { "" }
 }

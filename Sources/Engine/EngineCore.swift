@@ -180,7 +180,7 @@ final class EngineCore {
         if seq.isStopToken(token, endOfGeneration: endOfGeneration) {
             // A stop token's own text is not streamed.
             reason = .stop
-            text = seq.stopFilter.flush()
+            text = drainText(of: seq)
         } else {
             let delta = seq.decoder?.append(token) ?? ""
             let pushed = seq.stopFilter.push(delta, matchStops: seq.outputCount >= seq.stop.minTokens)
@@ -189,13 +189,21 @@ final class EngineCore {
                 reason = .stop
             } else if seq.outputCount >= seq.stop.maxTokens || seq.tokens.count >= limits.contextLength {
                 reason = .length
-                text += seq.stopFilter.flush()
+                text += drainText(of: seq)
             }
         }
         metrics.recordToken(seq, now: now)
         seq.sink.yield(.token(GeneratedToken(index: seq.index, id: token, text: text, logprob: sampled.logprob,
                                              topLogprobs: sampled.topLogprobs)))
         if let reason { finish(seq, reason: reason, error: nil) }
+    }
+
+    /// The text still held by the decoder and the stop-string filter when `seq` ends, cut at a stop
+    /// string if the held text completes one.
+    private func drainText(of seq: SequenceState) -> String {
+        let tail = seq.decoder?.flush() ?? ""
+        let pushed = seq.stopFilter.push(tail, matchStops: seq.outputCount >= seq.stop.minTokens)
+        return pushed.stopped ? pushed.text : pushed.text + seq.stopFilter.flush()
     }
 
     private func finish(_ seq: SequenceState, reason: FinishReason, error: EngineError?) {

@@ -29,10 +29,11 @@ public enum VectorMath {
     /// `out` may alias `x`.
     public static func rmsNorm(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, eps: Float,
                                out: UnsafeMutablePointer<Float>, _ n: Int) {
-        // ggml accumulates the sum of squares in double (ggml_float) for rms_norm.
+        // As ggml: the sum of squares accumulates in double, the mean and scale are f32.
         var sum: Double = 0
         for i in 0 ..< n { sum += Double(x[i] * x[i]) }
-        let scale = Float(1.0 / (sum / Double(n) + Double(eps)).squareRoot())
+        let mean = Float(sum / Double(n))
+        let scale = 1 / (mean + eps).squareRoot()
         for i in 0 ..< n { out[i] = x[i] * scale * weight[i] }
     }
 
@@ -55,11 +56,24 @@ public enum VectorMath {
     }
 
     /// `gate[i] = gelu_tanh(gate[i]) * up[i]` (GeGLU with the tanh approximation, as Gemma uses).
+    ///
+    /// GELU is evaluated at half precision, as ggml does by default (a table indexed by the f16
+    /// input, holding f16 results; identity above 10, zero below -10): matching it keeps Gemma's
+    /// logits within llama.cpp's tolerance.
     public static func geglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, _ n: Int) {
         let c: Float = 0.797_884_560_802_865_4 // sqrt(2/pi)
         for i in 0 ..< n {
             let x = gate[i]
-            gate[i] = 0.5 * x * (1 + tanhf(c * x * (1 + 0.044715 * x * x))) * up[i]
+            let g: Float
+            if x <= -10 {
+                g = 0
+            } else if x >= 10 {
+                g = x
+            } else {
+                let h = Float(Float16(x))
+                g = Float(Float16(0.5 * h * (1 + tanhf(c * h * (1 + 0.044715 * h * h)))))
+            }
+            gate[i] = g * up[i]
         }
     }
 

@@ -50,25 +50,9 @@ extension Tokenizer {
 /// adjacent pair whose concatenation is the highest-scoring token (ties: leftmost), using a
 /// priority queue of candidate pairs; leftover characters that are not tokens become byte tokens.
 struct SentencePieceSession {
-    private struct Symbol {
-        var start: Int
-        var count: Int
-        var prev: Int
-        var next: Int
-    }
 
-    private struct Bigram: HeapElement {
-        let left: Int
-        let right: Int
-        let score: Float
-        let size: Int
-        static func precedes(_ a: Bigram, _ b: Bigram) -> Bool {
-            a.score > b.score || (a.score == b.score && a.left < b.left)
-        }
-    }
-
-    private var symbols = [Symbol]()
-    private var queue = Heap<Bigram>()
+    private var symbols = [MergeSymbol]()
+    private var queue = Heap<MergeCandidate>()
 
     /// Encodes already-escaped text (spaces as `▁`), chunk by chunk between merge barriers.
     mutating func encode(_ text: [UInt8], _ tokenizer: Tokenizer, into out: inout [Int32]) {
@@ -92,18 +76,15 @@ struct SentencePieceSession {
             let length = min(utf8SequenceLength(bytes[offset]), range.upperBound - offset)
             let index = symbols.count
             offset += length
-            symbols.append(Symbol(start: offset - length, count: length, prev: index - 1,
-                                  next: offset == range.upperBound ? -1 : index + 1))
+            symbols.append(MergeSymbol(id: -1, start: offset - length, count: length, prev: index - 1,
+                                       next: offset == range.upperBound ? -1 : index + 1))
         }
         for i in 1 ..< max(symbols.count, 1) { tryAddBigram(i - 1, i, bytes, tokenizer) }
         while let bigram = queue.pop() {
             let left = symbols[bigram.left], right = symbols[bigram.right]
             // Skip pairs invalidated by an earlier merge.
-            if left.count == 0 || right.count == 0 || left.count + right.count != bigram.size { continue }
-            symbols[bigram.left].count += right.count
-            symbols[bigram.right].count = 0
-            symbols[bigram.left].next = right.next
-            if right.next >= 0 { symbols[right.next].prev = bigram.left }
+            if left.count == 0 || right.count == 0 || left.count + right.count != bigram.signature { continue }
+            symbols.merge(bigram.left, bigram.right)
             tryAddBigram(left.prev, bigram.left, bytes, tokenizer)
             tryAddBigram(bigram.left, right.next, bytes, tokenizer)
         }
@@ -130,7 +111,7 @@ struct SentencePieceSession {
         let size = symbols[left].count + symbols[right].count
         guard let id = tokenizer.strings.id(of: UnsafeBufferPointer(rebasing: bytes[start ..< start + size])),
               Int(id) < tokenizer.vocabularySize else { return }
-        queue.push(Bigram(left: left, right: right, score: tokenizer.scores[Int(id)], size: size))
+        queue.push(MergeCandidate(left: left, right: right, priority: Double(tokenizer.scores[Int(id)]), signature: size, result: -1))
     }
 }
 
@@ -138,28 +119,9 @@ struct SentencePieceSession {
 /// word repeatedly apply the lowest-ranked merge among adjacent symbols (ties: leftmost), using a
 /// priority queue of candidate pairs. Symbols start as one byte-level character per input byte.
 struct BytePairSession {
-    private struct Symbol {
-        var id: Int32     // id in `Tokenizer.strings`, -1 if the text is not known
-        var start: Int    // byte offset in the word
-        var count: Int    // bytes of input covered; 0 once merged into its left neighbour
-        var prev: Int
-        var next: Int
-    }
 
-    private struct Bigram: HeapElement {
-        let left: Int
-        let right: Int
-        let leftID: Int32
-        let rightID: Int32
-        let rank: Int32
-        let result: Int32
-        static func precedes(_ a: Bigram, _ b: Bigram) -> Bool {
-            a.rank < b.rank || (a.rank == b.rank && a.left < b.left)
-        }
-    }
-
-    private var symbols = [Symbol]()
-    private var queue = Heap<Bigram>()
+    private var symbols = [MergeSymbol]()
+    private var queue = Heap<MergeCandidate>()
     private var scalars = [UInt32]()
     private var classes = [UInt8]()
     private var offsets = [Int]()   // byte offset of each scalar, plus the end
@@ -231,18 +193,15 @@ struct BytePairSession {
         symbols.removeAll(keepingCapacity: true)
         queue.removeAll()
         for (i, b) in word.enumerated() {
-            symbols.append(Symbol(id: tokenizer.byteTokens[Int(b)], start: i, count: 1, prev: i - 1, next: i + 1 == word.count ? -1 : i + 1))
+            symbols.append(MergeSymbol(id: tokenizer.byteTokens[Int(b)], start: i, count: 1, prev: i - 1, next: i + 1 == word.count ? -1 : i + 1))
         }
         for i in 1 ..< max(symbols.count, 1) { addBigram(i - 1, i, tokenizer) }
         while let bigram = queue.pop() {
             let left = symbols[bigram.left], right = symbols[bigram.right]
             // Skip pairs whose symbols changed since the pair was queued.
-            if left.count == 0 || right.count == 0 || left.id != bigram.leftID || right.id != bigram.rightID { continue }
+            if left.count == 0 || right.count == 0 || MergeCandidate.pairKey(left.id, right.id) != bigram.signature { continue }
+            symbols.merge(bigram.left, bigram.right)
             symbols[bigram.left].id = bigram.result
-            symbols[bigram.left].count += right.count
-            symbols[bigram.right].count = 0
-            symbols[bigram.left].next = right.next
-            if right.next >= 0 { symbols[right.next].prev = bigram.left }
             addBigram(left.prev, bigram.left, tokenizer)
             addBigram(bigram.left, right.next, tokenizer)
         }
@@ -265,14 +224,59 @@ struct BytePairSession {
     private mutating func addBigram(_ left: Int, _ right: Int, _ tokenizer: Tokenizer) {
         guard left >= 0, right >= 0 else { return }
         let l = symbols[left].id, r = symbols[right].id
-        guard l >= 0, r >= 0,
-              let merge = tokenizer.merges[UInt64(UInt32(bitPattern: l)) << 32 | UInt64(UInt32(bitPattern: r))] else { return }
-        queue.push(Bigram(left: left, right: right, leftID: l, rightID: r, rank: merge.rank, result: merge.result))
+        guard l >= 0, r >= 0, let merge = tokenizer.merges[MergeCandidate.pairKey(l, r)] else { return }
+        queue.push(MergeCandidate(left: left, right: right, priority: -Double(merge.rank), signature: MergeCandidate.pairKey(l, r), result: merge.result))
     }
 
     /// `encoded` = the word in GPT-2 byte-level characters.
     private mutating func encodeByteLevel(_ word: UnsafeBufferPointer<UInt8>) {
         encoded.removeAll(keepingCapacity: true)
         for b in word { encoded.append(contentsOf: ByteLevel.utf8ForByte[Int(b)]) }
+    }
+}
+
+/// A candidate merge of two adjacent symbols, queued by the merge loops.
+struct MergeCandidate: HeapElement {
+    let left: Int
+    let right: Int
+    /// Higher merges first (ties: leftmost). SPM: the merged token's score; BPE: minus the merge rank.
+    let priority: Double
+    /// What the pair must still look like when popped, else an earlier merge invalidated it.
+    /// SPM: the combined byte count; BPE: `pairKey` of the operand ids.
+    let signature: Int
+    /// BPE: the id of the merged symbol; SPM: -1 (looked up from the text at the end).
+    let result: Int32
+
+    static func precedes(_ a: MergeCandidate, _ b: MergeCandidate) -> Bool {
+        a.priority > b.priority || (a.priority == b.priority && a.left < b.left)
+    }
+
+    /// Key of an operand-id pair (also the key of `Tokenizer.merges`).
+    @inline(__always)
+    static func pairKey(_ left: Int32, _ right: Int32) -> Int {
+        Int(truncatingIfNeeded: UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right)))
+    }
+}
+
+/// A symbol of the merge loops: a run of input bytes in a doubly linked list of its neighbours.
+struct MergeSymbol {
+    /// BPE: id in `Tokenizer.strings`, -1 if the text is not known. SPM: unused (-1).
+    var id: Int32
+    /// Byte offset in the text being merged.
+    var start: Int
+    /// Bytes covered; 0 once merged into the left neighbour.
+    var count: Int
+    var prev: Int
+    var next: Int
+}
+
+extension Array where Element == MergeSymbol {
+    /// Merges symbol `right` into its left neighbour `left` and unlinks it.
+    mutating func merge(_ left: Int, _ right: Int) {
+        let r = self[right]
+        self[left].count += r.count
+        self[right].count = 0
+        self[left].next = r.next
+        if r.next >= 0 { self[r.next].prev = left }
     }
 }

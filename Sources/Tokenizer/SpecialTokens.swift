@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Token attributes, as llama.cpp's `llama_token_attr` bits (a token can gain CONTROL or UNUSED at load).
 struct TokenAttributes: OptionSet, Sendable {
     let rawValue: UInt16
@@ -36,12 +44,12 @@ enum Fragment: Equatable {
 /// Finds special tokens in text exactly like llama.cpp's `tokenizer_st_partition`: tokens are taken
 /// in priority order (longest text first), each claiming its leftmost non-overlapping occurrences
 /// inside the text not yet claimed, with LSTRIP/RSTRIP eating adjacent ASCII whitespace.
-/// Instead of llama.cpp's one substring search per special token over the whole text, all
-/// occurrences are found in one pass over a byte trie and then replayed in priority order, which
-/// gives the same partition in time linear in the text.
+/// llama.cpp searches the text once per special token of the vocab (thousands for Gemma); here one
+/// pass over a byte trie first finds which tokens occur at all, and only those are searched for.
 struct SpecialTokenMatcher: Sendable {
-    /// Special tokens in priority order.
+    /// Special tokens in priority order, and their texts.
     private let tokens: [(id: Int32, attributes: TokenAttributes, length: Int)]
+    private let texts: [[UInt8]]
     /// Byte trie over the tokens' texts: `children[node << 8 | byte]` is the child node (one flat
     /// dictionary rather than one per node: Gemma has ~6,400 special tokens);
     /// `terminal[node]` is the index into `tokens` of the token ending there, or -1.
@@ -73,6 +81,7 @@ struct SpecialTokenMatcher: Sendable {
             terminal[node] = Int32(index)
         }
         tokens = ids.map { (Int32($0), attributes[$0], texts[$0].count) }
+        self.texts = ids.map { texts[$0] }
         self.children = children
         self.terminal = terminal
         startsToken = starts
@@ -83,8 +92,9 @@ struct SpecialTokenMatcher: Sendable {
     func partition(_ bytes: [UInt8], parseSpecial: Bool) -> [Fragment] {
         let n = bytes.count
         guard n > 0 else { return [] }
-        // Every occurrence of every eligible token: (priority, start).
-        var occurrences = [(priority: Int32, start: Int)]()
+        // Which eligible tokens occur at all (one trie pass; memory bounded by the token count).
+        var occurs = [Bool](repeating: false, count: tokens.count)
+        var anyOccurs = false
         bytes.withUnsafeBufferPointer { b in
             for start in 0 ..< n where startsToken[Int(b[start])] {
                 var node = 0
@@ -94,27 +104,29 @@ struct SpecialTokenMatcher: Sendable {
                     i += 1
                     let t = terminal[node]
                     if t >= 0, parseSpecial || tokens[Int(t)].attributes.isDisjoint(with: [.control, .unknown]) {
-                        occurrences.append((t, start))
+                        occurs[Int(t)] = true
+                        anyOccurs = true
                     }
                 }
             }
         }
-        guard !occurrences.isEmpty else { return [.text(0 ..< n)] }
-        occurrences.sort { $0.priority != $1.priority ? $0.priority < $1.priority : $0.start < $1.start }
+        guard anyOccurs else { return [.text(0 ..< n)] }
 
         // free[i]: byte i still belongs to a text fragment (not claimed by a token or stripped).
         var free = [Bool](repeating: true, count: n)
         var accepted = [(start: Int, id: Int32)]()
-        var k = 0
-        while k < occurrences.count {
-            let priority = occurrences[k].priority
-            let (id, attributes, length) = tokens[Int(priority)]
-            var cursor = 0
-            while k < occurrences.count, occurrences[k].priority == priority {
-                let start = occurrences[k].start
-                k += 1
+        for priority in 0 ..< tokens.count where occurs[priority] {
+            let (id, attributes, length) = tokens[priority]
+            let text = texts[priority]
+            // Leftmost occurrences that lie wholly in unclaimed text, non-overlapping.
+            var from = 0
+            while let start = Self.find(text, in: bytes, from: from) {
                 let end = start + length
-                guard start >= cursor, free[start ..< end].allSatisfy({ $0 }) else { continue }
+                if let claimed = free[start ..< end].lastIndex(of: false) {
+                    // Every occurrence starting at or before a claimed byte would contain it.
+                    from = claimed + 1
+                    continue
+                }
                 if attributes.contains(.lstrip) {
                     var s = start
                     while s > 0, free[s - 1], isSpace(bytes[s - 1]) { s -= 1; free[s] = false }
@@ -124,7 +136,7 @@ struct SpecialTokenMatcher: Sendable {
                 if attributes.contains(.rstrip) {
                     while e < n, free[e], isSpace(bytes[e]) { free[e] = false; e += 1 }
                 }
-                cursor = e
+                from = e
                 accepted.append((start, id))
             }
         }
@@ -151,6 +163,26 @@ struct SpecialTokenMatcher: Sendable {
         }
         flushText(upTo: n)
         return fragments
+    }
+
+    /// The first occurrence of `needle` in `haystack` at or after `from`.
+    private static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
+        let n = haystack.count, m = needle.count
+        guard m > 0, from + m <= n else { return nil }
+        return haystack.withUnsafeBufferPointer { h in
+            needle.withUnsafeBufferPointer { k in
+                guard let hp = h.baseAddress, let kp = k.baseAddress else { return nil }
+                var i = from
+                while i + m <= n {
+                    // memchr to the next candidate first byte, then compare the rest.
+                    guard let hit = memchr(hp + i, Int32(kp[0]), n - m + 1 - i) else { return nil }
+                    i = hp.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(hp + i, kp, m) == 0 { return i }
+                    i += 1
+                }
+                return nil
+            }
+        }
     }
 
     /// C `isspace` in the "C" locale, which llama.cpp's strip uses.

@@ -44,8 +44,8 @@ public final class Tokenizer: Sendable {
     /// Pieces as llama.cpp's `token_to_piece(special: true)`: `pieceBytes[pieceOffsets[id] ..< pieceOffsets[id + 1]]`.
     let pieceBytes: [UInt8]
     let pieceOffsets: [Int]
-    /// BPE merge ranks keyed by `left id << 32 | right id`.
-    let merges: [UInt64: Merge]
+    /// BPE merge ranks keyed by `MergeCandidate.pairKey(left id, right id)`.
+    let merges: [Int: Merge]
     /// Per input byte: BPE — the id of its byte-level character; SPM — its `<0xNN>` fallback token.
     /// -1 if absent. [256]
     let byteTokens: [Int32]
@@ -185,7 +185,7 @@ public final class Tokenizer: Sendable {
 
         // BPE merges, keyed by operand ids. Operands and results that are not tokens get ids past
         // the vocabulary so that every symbol the merge loop can produce has an id.
-        var merges = [UInt64: Merge](minimumCapacity: mergeStrings.count)
+        var merges = [Int: Merge](minimumCapacity: mergeStrings.count)
         if model == .bytePair {
             var extra = [[UInt8]: Int32]()
             var extraList = [[UInt8]]()
@@ -202,10 +202,12 @@ public final class Tokenizer: Sendable {
             for (rank, var line) in mergeStrings.enumerated() {
                 line.withUTF8 { bytes in
                     // llama.cpp splits at the first space after the first byte.
-                    guard bytes.count > 1, let space = bytes[1...].firstIndex(of: 0x20) else { return }
+                    var space = 1
+                    while space < bytes.count, bytes[space] != 0x20 { space += 1 }
+                    guard space < bytes.count else { return }
                     let left = UnsafeBufferPointer(rebasing: bytes[..<space])
                     let right = UnsafeBufferPointer(rebasing: bytes[(space + 1)...])
-                    let key = UInt64(UInt32(bitPattern: idOf(left))) << 32 | UInt64(UInt32(bitPattern: idOf(right)))
+                    let key = MergeCandidate.pairKey(idOf(left), idOf(right))
                     guard merges[key] == nil else { return } // the first (lowest) rank wins
                     joined.removeAll(keepingCapacity: true)
                     joined.append(contentsOf: left)
@@ -332,7 +334,7 @@ public final class Tokenizer: Sendable {
     /// The token's text as stored in the vocabulary (`▁Hello`, `Ġworld`, `<0x0A>` …).
     public func text(of id: Int32) -> String? {
         guard isValid(id) else { return nil }
-        return String(decoding: strings.bytes(Int(id)), as: UTF8.self)
+        return String(decoding: strings.string(Int(id)), as: UTF8.self)
     }
 
     /// The bytes a token stands for (llama.cpp's `token_to_piece` without lstrip). Control and

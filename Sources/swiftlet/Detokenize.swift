@@ -13,7 +13,7 @@ struct Detokenize: AsyncParsableCommand {
     func run() async throws {
         let tokenizer = try Tokenizer(gguf: GGUFFile(path: model))
         if let bad = ids.first(where: { !tokenizer.isValid($0) }) {
-            throw TokenizerCommandError("token id \(bad) is out of range (vocabulary size \(tokenizer.vocabularySize))")
+            throw CLIError("token id \(bad) is out of range (vocabulary size \(tokenizer.vocabularySize))")
         }
         print(tokenizer.decode(ids, showSpecial: special))
     }

@@ -13,9 +13,10 @@ struct Swiftlet: AsyncParsableCommand {
         subcommands: [
             Inspect.self,
             Score.self,
+            ChatTemplateCommand.self,
             Tokenize.self,
             Detokenize.self,
-            ChatTemplateCommand.self,
+            Generate.self,
             Serve.self,
         ])
 }

@@ -25,7 +25,7 @@ struct Tokenize: AsyncParsableCommand {
     func run() async throws {
         let input: String
         if let file {
-            guard let data = FileManager.default.contents(atPath: file) else { throw TokenizerCommandError("cannot read \(file)") }
+            guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)") }
             input = String(decoding: data, as: UTF8.self)
         } else {
             input = text ?? ""

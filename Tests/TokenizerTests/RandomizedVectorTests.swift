@@ -1,4 +1,5 @@
 import Foundation
+import GGUF
 import Testing
 @testable import Tokenizer
 
@@ -42,8 +43,25 @@ import Testing
         try check(name: Self.models[1].0, path: TestPaths.realModel(Self.models[1].1))
     }
 
+    /// The GPT-2 vocab with `pre = default`: llama.cpp's four-regex fallback pre-tokenizer.
+    @Test func defaultPreTokenizer() throws {
+        let gpt2 = try GGUFFile(path: TestPaths.vocab("gpt-2")).metadata
+        var g = GGUFBuilder()
+        g.string("tokenizer.ggml.model", "gpt2")
+        g.string("tokenizer.ggml.pre", "default")
+        g.strings("tokenizer.ggml.tokens", try gpt2.stringArray("tokenizer.ggml.tokens"))
+        g.int32s("tokenizer.ggml.token_type", try gpt2.intArray("tokenizer.ggml.token_type").map { Int32($0) })
+        g.strings("tokenizer.ggml.merges", try gpt2.stringArray("tokenizer.ggml.merges"))
+        g.uint32("tokenizer.ggml.bos_token_id", 50256)
+        g.uint32("tokenizer.ggml.eos_token_id", 50256)
+        try check(name: "gpt-2-default-pre", tokenizer: Tokenizer(gguf: g.file()))
+    }
+
     func check(name: String, path: String) throws {
-        let tokenizer = try loadTokenizer(path)
+        try check(name: name, tokenizer: loadTokenizer(path))
+    }
+
+    func check(name: String, tokenizer: Tokenizer) throws {
         let url = TestPaths.repo.appendingPathComponent("Tests/Data/tokenizer/\(name).json")
         let file = try JSONDecoder().decode(File.self, from: Data(contentsOf: url))
         #expect(tokenizer.vocabularySize == file.n_vocab)

@@ -71,6 +71,15 @@ struct GGUFBuilder {
     }
 
     @Test func addBOSWithoutBOSIsALoadError() throws {
+        // SPM adds BOS by default; its default id 1 does not exist in a one-token vocab.
+        var g = GGUFBuilder()
+        g.string("tokenizer.ggml.model", "llama")
+        g.strings("tokenizer.ggml.tokens", ["a"])
+        #expect(throws: TokenizerError.missingSpecialToken(
+            "tokenizer.ggml.add_bos_token is true, but tokenizer.ggml.bos_token_id is not set")) { try Tokenizer(gguf: g.file()) }
+    }
+
+    @Test func outOfRangeSpecialIDKeepsTheDefault() throws {
         var g = Self.bpe(pre: "gpt-2")
         g.bool("tokenizer.ggml.add_bos_token", true)
         g.uint32("tokenizer.ggml.bos_token_id", 9999) // out of range: ignored, default 11 stays

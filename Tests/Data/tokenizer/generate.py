@@ -12,6 +12,7 @@ Cyrillic, emoji, combining marks and the vocabulary's own special-token texts.
 Usage: python3 Tests/Data/tokenizer/generate.py  (from the repository root)
 """
 import ctypes, json, os, random, sys
+import gguf
 import llama_cpp
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
@@ -61,8 +62,32 @@ def detokenize(llm, tokens, unparse_special):
     return buf.raw[:n].decode("utf-8", errors="replace")
 
 
+def default_pre_vocab():
+    """The GPT-2 vocab with `tokenizer.ggml.pre = default` (llama.cpp's four-regex fallback), written
+    to a temporary file. The Swift test builds the same vocabulary in memory."""
+    import tempfile
+    src = gguf.GGUFReader(VOCABS["gpt-2"])
+    strings = lambda key: [bytes(src.fields[key].parts[i]).decode("utf-8") for i in src.fields[key].data]
+    ints = lambda key: [int(src.fields[key].parts[i][0]) for i in src.fields[key].data]
+    path = os.path.join(tempfile.mkdtemp(), "gpt-2-default.gguf")
+    w = gguf.GGUFWriter(path, arch="gpt2")
+    w.add_tokenizer_model("gpt2")
+    w.add_tokenizer_pre("default")
+    w.add_token_list(strings("tokenizer.ggml.tokens"))
+    w.add_token_types(ints("tokenizer.ggml.token_type"))
+    w.add_token_merges(strings("tokenizer.ggml.merges"))
+    w.add_bos_token_id(50256)
+    w.add_eos_token_id(50256)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.close()
+    return path
+
+
 def main():
     rng = random.Random(1234)
+    VOCABS["gpt-2-default-pre"] = default_pre_vocab()
+    SPECIALS["gpt-2-default-pre"] = SPECIALS["gpt-2"]
     for name, path in VOCABS.items():
         if not os.path.exists(path):
             print(f"skipping {name}: {path} missing", file=sys.stderr)
