@@ -7,7 +7,7 @@ public protocol TextTokenizer: Sendable {
     var vocabularySize: Int { get }
     /// `addSpecial`: add the model's BOS (and EOS if it wants one). `parseSpecial`: turn control
     /// token text (e.g. `<|im_start|>`, as written by a chat template) into its single token.
-    func encode(_ text: String, addSpecial: Bool, parseSpecial: Bool) -> [Int32]
+    func encode(_ text: String, addSpecial: Bool, parseSpecial: Bool) throws -> [Int32]
     func decode(_ tokens: [Int32]) -> String
     /// The bytes one token stands for (for log-probability entries, whose `token` may be part of
     /// a multi-byte character).

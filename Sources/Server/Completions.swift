@@ -40,7 +40,7 @@ struct CompletionsAPI: Sendable {
             }
             switch body.prompt {
             case let .texts(texts):
-                return texts.map { backend.tokenizer.encode($0, addSpecial: true, parseSpecial: true) }
+                return try texts.map { try backend.tokenizer.encode($0, addSpecial: true, parseSpecial: true) }
             case let .tokens(lists):
                 return lists
             }

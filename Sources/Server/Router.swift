@@ -61,7 +61,7 @@ public func buildRouter(state: ServerState, configuration: ServerConfiguration, 
         let tokens: [Int32]
         switch (body.prompt, body.messages) {
         case let (prompt?, nil):
-            tokens = backend.tokenizer.encode(prompt, addSpecial: body.addSpecialTokens ?? true, parseSpecial: true)
+            tokens = try backend.tokenizer.encode(prompt, addSpecial: body.addSpecialTokens ?? true, parseSpecial: true)
         case let (nil, messages?):
             tokens = try chatPrompt(messages, backend)
         default:
@@ -95,16 +95,16 @@ func checkModel(_ model: String?, _ backend: ModelBackend) throws(APIError) {
 }
 
 /// Renders `messages` with the chat template and tokenizes the result.
-func chatPrompt(_ messages: [ChatMessageDTO], _ backend: ModelBackend) throws(APIError) -> [Int32] {
-    guard !messages.isEmpty else { throw .invalid("messages must not be empty", param: "messages") }
+func chatPrompt(_ messages: [ChatMessageDTO], _ backend: ModelBackend) throws -> [Int32] {
+    guard !messages.isEmpty else { throw APIError.invalid("messages must not be empty", param: "messages") }
     let turns = messages.map { PromptMessage(role: $0.role, content: $0.content?.text ?? "") }
     let text: String
     do {
         text = try backend.renderer.render(turns)
     } catch {
-        throw .invalid("the chat template could not render these messages: \(error)", param: "messages")
+        throw APIError.invalid("the chat template could not render these messages: \(error)", param: "messages")
     }
-    return backend.tokenizer.encode(text, addSpecial: true, parseSpecial: true)
+    return try backend.tokenizer.encode(text, addSpecial: true, parseSpecial: true)
 }
 
 extension ServerState {

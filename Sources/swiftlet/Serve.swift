@@ -88,7 +88,7 @@ struct Serve: AsyncParsableCommand {
             kvCacheBytes: kvCacheMb << 20, maxBatchTokens: maxBatchTokens, maxRunningSequences: maxSeqs)
         let path = model, name = modelName
         let engine = EngineService(state: state, timeout: .milliseconds(Int64(shutdownTimeout * 1000)), logger: logger) {
-            try ServeBackend.load(path: path, modelID: name, engine: engineConfiguration, logger: logger)
+            try ServeBackend.load(path: path, modelID: name, engine: engineConfiguration)
         }
         // Services stop in reverse order: the engine drains before the HTTP server closes.
         let group = ServiceGroup(configuration: .init(

@@ -1,62 +1,38 @@
 import Engine
 import Foundation
-import GGUF
-import Logging
-import Models
 import Server
 import Tokenizer
 
 /// Wires a GGUF file into the server: model runtime, tokenizer, chat template, engine.
 enum ServeBackend {
-    static func load(path: String, modelID: String?, engine configuration: EngineConfiguration,
-                     logger: Logger) throws -> ModelBackend {
-        let file = try GGUFFile(path: path)
-        let model = try ModelRegistry.load(file)
-        let tokenizer = try Tokenizer(gguf: file)
-        let template = try ChatTemplate(gguf: file)
+    static func load(path: String, modelID: String?, engine configuration: EngineConfiguration) throws -> ModelBackend {
+        let loaded = try LoadedModel(path: path)
+        let template = try ChatTemplate(gguf: loaded.file)
         var configuration = configuration
-        configuration.endOfGenerationTokens = tokenizer.endOfGenerationTokens
-        let engine = try Engine(model: model, configuration: configuration,
-                                detokenizer: StreamingText(tokenizer: tokenizer), logger: logger)
+        configuration.endOfGenerationTokens = loaded.tokenizer.endOfGenerationTokens
+        let engine = try Engine(model: loaded.model, configuration: configuration, detokenizer: loaded.tokenizer)
         let name = modelID ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        return ModelBackend(modelID: name, engine: engine, tokenizer: GGUFTokenizer(tokenizer: tokenizer),
-                            renderer: TemplateRenderer(template: template, tokenizer: tokenizer),
-                            contextLength: model.contextLength)
+        return ModelBackend(modelID: name, engine: engine, tokenizer: GGUFTokenizer(loaded: loaded),
+                            renderer: TemplateRenderer(template: template), contextLength: loaded.model.contextLength)
     }
 }
 
 struct GGUFTokenizer: TextTokenizer {
-    let tokenizer: Tokenizer
-    var vocabularySize: Int { tokenizer.vocabularySize }
-    func encode(_ text: String, addSpecial: Bool, parseSpecial: Bool) -> [Int32] {
-        tokenizer.encode(text, addSpecial: addSpecial, parseSpecial: parseSpecial)
+    let loaded: LoadedModel
+    var vocabularySize: Int { loaded.tokenizer.vocabularySize }
+    func encode(_ text: String, addSpecial: Bool, parseSpecial: Bool) throws -> [Int32] {
+        // A prompt: no second BOS when the text (a rendered chat template) already starts with it.
+        if addSpecial && parseSpecial { return try loaded.promptTokens(text) }
+        return loaded.tokenizer.encode(text, addSpecial: addSpecial, parseSpecial: parseSpecial)
     }
-    func decode(_ tokens: [Int32]) -> String { tokenizer.decode(tokens) }
-    func bytes(of token: Int32) -> [UInt8] { Array(tokenizer.piece(token, showSpecial: true)) }
-}
-
-/// The engine's per-request text decoder: the tokenizer's streaming detokenizer.
-struct StreamingText: Detokenizer {
-    let tokenizer: Tokenizer
-    struct Decoder: IncrementalDecoder {
-        var inner: StreamingDetokenizer
-        mutating func append(_ token: Int32) -> String { inner.append(token) }
-    }
-    func makeDecoder() -> any IncrementalDecoder { Decoder(inner: StreamingDetokenizer(tokenizer: tokenizer)) }
+    func decode(_ tokens: [Int32]) -> String { loaded.tokenizer.decode(tokens) }
+    func bytes(of token: Int32) -> [UInt8] { Array(loaded.tokenizer.piece(token, showSpecial: true)) }
 }
 
 struct TemplateRenderer: PromptRenderer {
     let template: ChatTemplate
-    let tokenizer: Tokenizer
-
     func render(_ messages: [PromptMessage]) throws -> String {
-        let text = try template.render(messages.map { ChatMessage(role: $0.role, text: $0.content) },
-                                       addGenerationPrompt: true, now: Date())
-        // Templates that write the BOS text themselves would get a second BOS from the tokenizer
-        // (llama.cpp strips it the same way).
-        if tokenizer.addBOS, !template.bosToken.isEmpty, text.hasPrefix(template.bosToken) {
-            return String(text.dropFirst(template.bosToken.count))
-        }
-        return text
+        try template.render(messages.map { ChatMessage(role: $0.role, text: $0.content) }, addGenerationPrompt: true,
+                            now: Date())
     }
 }
