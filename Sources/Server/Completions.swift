@@ -139,7 +139,7 @@ struct CompletionsAPI: Sendable {
         }
         return GenerationRun(engine: backend.engine, streams: streams, choicesPerPrompt: job.choicesPerPrompt,
                              slots: count, arrival: arrival, bufferLimit: configuration.streamBufferLimit,
-                             metrics: metrics, state: state)
+                             heartbeat: configuration.heartbeat, metrics: metrics, state: state)
     }
 }
 

@@ -1,10 +1,13 @@
 import Engine
 import Foundation
 
-/// An event of one choice of a request (choice = prompt index × n + completion index).
-struct ChoiceEvent: Sendable {
-    var choice: Int
-    var event: GenerationEvent
+/// What a run yields: an event of one choice (choice = prompt index × n + completion index), or
+/// a heartbeat while nothing else happens.
+enum RunEvent: Sendable {
+    case choice(Int, GenerationEvent)
+    /// For streams: writing something regularly is how a hang-up is noticed while a request is
+    /// still waiting in the queue.
+    case heartbeat
 }
 
 /// The engine requests behind one HTTP request (one per prompt, each with `n` completions),
@@ -17,25 +20,33 @@ struct ChoiceEvent: Sendable {
 final class GenerationRun: Sendable {
     struct ClientTooSlow: Error {}
 
-    let events: AsyncThrowingStream<ChoiceEvent, Error>
+    let events: AsyncThrowingStream<RunEvent, Error>
     private let ids: [RequestID]
     private let engine: Engine
 
     /// Takes ownership of `streams` (already submitted) and of `slots` admission slots in `state`,
     /// released when every stream has ended.
     init(engine: Engine, streams: [GenerationStream], choicesPerPrompt n: Int, slots: Int,
-         arrival: ContinuousClock.Instant, bufferLimit: Int, metrics: ServerMetrics, state: ServerState) {
+         arrival: ContinuousClock.Instant, bufferLimit: Int, heartbeat: Duration,
+         metrics: ServerMetrics, state: ServerState) {
         self.engine = engine
         let ids = streams.map(\.id)
         self.ids = ids
         let (events, continuation) = AsyncThrowingStream.makeStream(
-            of: ChoiceEvent.self, bufferingPolicy: .bufferingOldest(bufferLimit))
+            of: RunEvent.self, bufferingPolicy: .bufferingOldest(bufferLimit))
         self.events = events
         continuation.onTermination = { termination in
             // The consumer went away (client disconnected or cut off): free the KV blocks.
             if case .cancelled = termination { for id in ids { engine.cancel(id) } }
         }
         Task {
+            let beat = Task {
+                while true {
+                    try await Task.sleep(for: heartbeat)
+                    // Dropped when the client is far behind; the pumps notice that themselves.
+                    continuation.yield(.heartbeat)
+                }
+            }
             await withTaskGroup(of: Void.self) { group in
                 for (p, stream) in streams.enumerated() {
                     group.addTask {
@@ -45,7 +56,7 @@ final class GenerationRun: Sendable {
                                 case let .token(t): t.index
                                 case let .finished(s): s.index
                                 }
-                                if case .dropped = continuation.yield(ChoiceEvent(choice: p * n + index, event: event)) {
+                                if case .dropped = continuation.yield(.choice(p * n + index, event)) {
                                     throw ClientTooSlow()
                                 }
                             }
@@ -57,6 +68,7 @@ final class GenerationRun: Sendable {
                     }
                 }
             }
+            beat.cancel()
             state.release(slots)
             continuation.finish()
         }

@@ -24,14 +24,15 @@ struct ResponseFormatter: Sendable {
         var firstToken: ContinuousClock.Instant?
         do {
             for try await e in run.events {
-                switch e.event {
+                guard case let .choice(i, event) = e else { continue }
+                switch event {
                 case let .token(t):
                     firstToken = firstToken ?? .now
-                    choices[e.choice].generated += 1
-                    choices[e.choice].text += t.text
-                    if job.logprobs != nil { appendLogprobs(t, to: &choices[e.choice]) }
+                    choices[i].generated += 1
+                    choices[i].text += t.text
+                    if job.logprobs != nil { appendLogprobs(t, to: &choices[i]) }
                 case let .finished(s):
-                    choices[e.choice].summary = s
+                    choices[i].summary = s
                 }
             }
         } catch {
@@ -77,21 +78,26 @@ struct ResponseFormatter: Sendable {
         do {
             for try await e in run.events {
                 var buffer = ByteBuffer()
-                switch e.event {
+                guard case let .choice(i, event) = e else {
+                    buffer.writeString(": keep-alive\n\n")   // an SSE comment, ignored by clients
+                    try await writer.write(buffer)
+                    continue
+                }
+                switch event {
                 case let .token(t):
                     firstToken = firstToken ?? .now
-                    choices[e.choice].generated += 1
+                    choices[i].generated += 1
                     // Held-back text (an unfinished character or a possible stop string) is sent
                     // with a later token, unless the client wants this token's log-probability now.
                     guard !t.text.isEmpty || job.logprobs != nil else { continue }
                     var piece = Choice()
                     if job.logprobs != nil { appendLogprobs(t, to: &piece) }
-                    sse(tokenChunk(choice: e.choice, text: t.text, logprobs: piece), into: &buffer)
+                    sse(tokenChunk(choice: i, text: t.text, logprobs: piece), into: &buffer)
                 case let .finished(s):
-                    choices[e.choice].summary = s
+                    choices[i].summary = s
                     // A model failure ends the stream with an error, below.
                     guard s.finishReason != .error else { continue }
-                    sse(finishChunk(choice: e.choice, reason: s.finishReason.rawValue), into: &buffer)
+                    sse(finishChunk(choice: i, reason: s.finishReason.rawValue), into: &buffer)
                 }
                 try await writer.write(buffer)
             }

@@ -17,6 +17,9 @@ public struct ServerConfiguration: Sendable {
     public var maxRunning = 64
     /// Events buffered per request for a client that reads slower than the engine generates.
     public var streamBufferLimit = 4096
+    /// How often a stream with nothing to send writes an SSE comment, so that a client that hung
+    /// up while its request waits in the queue is noticed.
+    public var heartbeat: Duration = .seconds(5)
     public var caps = RequestCaps()
 
     public init() {}

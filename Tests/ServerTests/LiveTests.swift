@@ -80,6 +80,32 @@ struct RawConnection {
 }
 
 extension LiveTests {
+    /// A streaming client that hangs up while its request still waits in the queue is noticed
+    /// through the heartbeat comments, and its request leaves the queue at once.
+    @Test func aClientThatHangsUpWhileQueuedIsDropped() async throws {
+        let server = try TestServer(contextLength: 100_000, stepDelay: 0.002, maxRunning: 1, blocks: 8000) {
+            $0.heartbeat = .milliseconds(20)
+        }
+        try await server.app.test(.live) { client in
+            let port = try #require(client.port)
+            let body = #"{"prompt":"a","max_tokens":30000,"ignore_eos":true,"stream":true}"#
+            let request = "POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            let running = try RawConnection(port: port)
+            defer { running.hangUp() }
+            running.sendText(request)
+            try await waitUntil { server.state.requestsInFlight == 1 }
+            let queued = try RawConnection(port: port)
+            queued.sendText(request)
+            try await waitUntil { server.state.requestsInFlight == 2 }
+            queued.hangUp()
+            // The running request has ~60 s to go (30,000 tokens at 2 ms); the queued one ends now.
+            try await waitUntil { server.state.requestsInFlight == 1 }
+            let stats = await server.engine.statistics()
+            #expect(stats.runningSequences == 1 && stats.waitingSequences == 0)
+        }
+    }
+
     /// A client that stops reading is cut off once `streamBufferLimit` events wait for it: its
     /// request is cancelled while the engine goes on serving others.
     @Test func aClientThatStopsReadingIsCutOff() async throws {

@@ -34,12 +34,12 @@ func apiError(_ response: TestResponse, status: HTTPResponse.Status,
     return error
 }
 
-/// The events of an SSE body: each must be `data: <payload>\n\n`.
+/// The events of an SSE body: each must be `data: <payload>\n\n`; comments (`: …`) are skipped.
 func sseEvents(_ buffer: ByteBuffer, sourceLocation: SourceLocation = #_sourceLocation) -> [String] {
     let text = String(buffer: buffer)
     #expect(text.hasSuffix("\n\n"), "unterminated SSE body: \(text)", sourceLocation: sourceLocation)
     var events: [String] = []
-    for frame in text.components(separatedBy: "\n\n").dropLast() {
+    for frame in text.components(separatedBy: "\n\n").dropLast() where !frame.hasPrefix(":") {
         #expect(frame.hasPrefix("data: ") && !frame.contains("\n"), "bad SSE frame: \(frame)", sourceLocation: sourceLocation)
         events.append(String(frame.dropFirst("data: ".count)))
     }
