@@ -138,7 +138,8 @@ struct CompletionsAPI: Sendable {
             }
         }
         return GenerationRun(engine: backend.engine, streams: streams, choicesPerPrompt: job.choicesPerPrompt,
-                             slots: count, arrival: arrival, bufferLimit: configuration.streamBufferLimit,
+                             slots: count, arrival: arrival,
+                             bufferLimit: job.stream ? configuration.streamBufferLimit : nil,
                              heartbeat: configuration.heartbeat, metrics: metrics, state: state)
     }
 }

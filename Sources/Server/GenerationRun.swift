@@ -14,9 +14,9 @@ enum RunEvent: Sendable {
 /// merged into one bounded stream.
 ///
 /// A pump task per engine request moves its events into `events` as soon as they arrive, so a
-/// slow client never holds up the engine; the buffer is bounded, and a client that falls more
-/// than `bufferLimit` events behind is cut off (its requests cancelled, the stream ends with
-/// `ClientTooSlow`).
+/// slow client never holds up the engine. For streams the buffer is bounded: a client that falls
+/// more than `bufferLimit` events behind is cut off (its requests cancelled, the stream ends with
+/// `ClientTooSlow`). A non-streamed answer is gathered by the server itself (nil limit).
 final class GenerationRun: Sendable {
     struct ClientTooSlow: Error {}
 
@@ -27,13 +27,13 @@ final class GenerationRun: Sendable {
     /// Takes ownership of `streams` (already submitted) and of `slots` admission slots in `state`,
     /// released when every stream has ended.
     init(engine: Engine, streams: [GenerationStream], choicesPerPrompt n: Int, slots: Int,
-         arrival: ContinuousClock.Instant, bufferLimit: Int, heartbeat: Duration,
+         arrival: ContinuousClock.Instant, bufferLimit: Int?, heartbeat: Duration,
          metrics: ServerMetrics, state: ServerState) {
         self.engine = engine
         let ids = streams.map(\.id)
         self.ids = ids
         let (events, continuation) = AsyncThrowingStream.makeStream(
-            of: RunEvent.self, bufferingPolicy: .bufferingOldest(bufferLimit))
+            of: RunEvent.self, bufferingPolicy: bufferLimit.map { .bufferingOldest($0) } ?? .unbounded)
         self.events = events
         continuation.onTermination = { termination in
             // The consumer went away (client disconnected or cut off): free the KV blocks.

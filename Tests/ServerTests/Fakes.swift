@@ -91,6 +91,9 @@ struct TestServer: Sendable {
         metrics = ServerMetrics(registry: registry)
         var configuration = ServerConfiguration()
         configuration.maxRunning = maxRunning
+        // A test's own client may be starved by a busy machine for seconds; only the slow-reader
+        // test wants a cut-off.
+        configuration.streamBufferLimit = 1 << 20
         configure(&configuration)
         self.configuration = configuration
     }

@@ -109,19 +109,25 @@ extension LiveTests {
     /// A client that stops reading is cut off once `streamBufferLimit` events wait for it: its
     /// request is cancelled while the engine goes on serving others.
     @Test func aClientThatStopsReadingIsCutOff() async throws {
-        let server = try TestServer(contextLength: 100_000, blocks: 8000) { $0.streamBufferLimit = 8 }
+        // 90,000 tokens at ≥ 0.2 ms: the request cannot end by itself before the cut-off (a few
+        // thousand tokens in).
+        let server = try TestServer(contextLength: 100_000, stepDelay: 0.0002, blocks: 8000) {
+            $0.streamBufferLimit = 8
+            $0.caps.maxTokens = 90_000
+        }
         try await server.app.test(.live) { client in
             let connection = try RawConnection(port: try #require(client.port), receiveBuffer: 4096)
             defer { connection.hangUp() }
-            // Top log-probabilities make each event ~2 KB, so the socket buffers fill within a
-            // few thousand tokens, long before the 30,000 asked for.
-            let body = #"{"prompt":"a","max_tokens":30000,"ignore_eos":true,"stream":true,"logprobs":20}"#
+            // Top log-probabilities make the events large, so the socket buffers fill within a
+            // few thousand tokens, long before the 90,000 asked for.
+            let body = #"{"prompt":"a","max_tokens":90000,"ignore_eos":true,"stream":true,"logprobs":20}"#
             connection.sendText("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                                 + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
-            try await waitUntil { server.state.requestsInFlight > 0 }
+            // The cut-off can come within milliseconds, so wait for its outcome, not for the request.
+            try await waitUntil {
+                server.metrics.registry.emitToString().contains(#"swiftlet_finished_requests_total{reason="abort"} 1"#)
+            }
             try await waitUntil { server.state.requestsInFlight == 0 }
-            let metrics = try await client.execute(uri: "/metrics", method: .get)
-            #expect(String(buffer: metrics.body).contains(#"swiftlet_finished_requests_total{reason="abort"} 1"#))
             let stats = await server.engine.statistics()
             #expect(stats.freeBlocks == stats.totalBlocks)
             // Others are still served.
