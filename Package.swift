@@ -20,6 +20,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // OpenBLAS through its C interface (cblas.h); large-batch matmuls go through cblas_sgemm.
@@ -36,10 +41,21 @@ let package = Package(
             "Models", "Tokenizer", .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ], swiftSettings: swiftSettings),
+        .target(name: "Server", dependencies: [
+            "Engine", "Models",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ], swiftSettings: swiftSettings),
         .executableTarget(name: "swiftlet", dependencies: [
-            "GGUF", "Kernels", "Jinja", "Tokenizer", "Models", "Engine",
+            "GGUF", "Kernels", "Jinja", "Tokenizer", "Models", "Engine", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         // Vectors/ holds reference JSON the tests read through #filePath, not bundled resources.
@@ -49,6 +65,11 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tokenizer", "GGUF", "Kernels"], exclude: ["Vectors"]),
         .testTarget(name: "EngineTests", dependencies: [
             "Engine", "Models", .product(name: "MetricsTestKit", package: "swift-metrics"),
+        ]),
+        .testTarget(name: "ServerTests", dependencies: [
+            "Server", "Engine", "Models",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
     ],
     swiftLanguageModes: [.v6]

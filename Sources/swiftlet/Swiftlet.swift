@@ -17,6 +17,7 @@ struct Swiftlet: AsyncParsableCommand {
             Tokenize.self,
             Detokenize.self,
             Generate.self,
+            Serve.self,
         ])
 }
 
