@@ -36,7 +36,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF", "CBLAS"]),
+        // Vectors/ holds reference JSON the tests read through #filePath, not bundled resources.
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF", "CBLAS"], exclude: ["Vectors"]),
         .testTarget(name: "JinjaTests", dependencies: ["Jinja"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tokenizer", "GGUF", "Kernels"]),

@@ -2,6 +2,7 @@
 #define SWIFTLET_CKERNELS_H
 #include <stdint.h>
 #include <stddef.h>
+#include "ck_quants.h"
 
 /// Bit mask of the SIMD features this CPU has (see CKernelsFeature*), read once with cpuid.
 uint32_t swiftlet_cpu_features(void);
