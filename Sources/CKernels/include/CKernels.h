@@ -3,6 +3,8 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "ck_quants.h"
+#include "ck_pool.h"
+#include "ck_matmul.h"
 
 /// Bit mask of the SIMD features this CPU has (see CKernelsFeature*), read once with cpuid.
 uint32_t swiftlet_cpu_features(void);

@@ -11,7 +11,7 @@ struct WeightLoader {
     func matrix(_ name: String, rows: Int, columns: Int) throws(ModelError) -> WeightMatrix {
         guard let t = file.tensor(named: name) else { throw .missingTensor(name) }
         guard t.shape == [columns, rows] else { throw .tensorShape(name: name, expected: [columns, rows], found: t.shape) }
-        guard Dequantize.supports(t.type) else { throw .unsupportedTensorType(name: name, type: t.type) }
+        guard t.type.isDecodable else { throw .unsupportedTensorType(name: name, type: t.type) }
         return WeightMatrix(type: t.type, rows: rows, columns: columns, data: file.data(of: t).baseAddress!)
     }
 
@@ -23,7 +23,7 @@ struct WeightLoader {
     func vector(_ name: String, count: Int) throws(ModelError) -> [Float] {
         guard let t = file.tensor(named: name) else { throw .missingTensor(name) }
         guard t.shape == [count] else { throw .tensorShape(name: name, expected: [count], found: t.shape) }
-        guard Dequantize.supports(t.type) else { throw .unsupportedTensorType(name: name, type: t.type) }
+        guard t.type.isDecodable else { throw .unsupportedTensorType(name: name, type: t.type) }
         var out = [Float](repeating: 0, count: count)
         do {
             try out.withUnsafeMutableBufferPointer { (o: inout UnsafeMutableBufferPointer<Float>) throws(KernelError) in

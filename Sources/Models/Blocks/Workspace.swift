@@ -20,11 +20,13 @@ final class Workspace {
     let kvRow: UnsafeMutablePointer<Float>
     /// Attention scores for one kv-head group: [groupSize, contextLength].
     let scores: UnsafeMutablePointer<Float>
-    let matmul = MatMulScratch()
+    /// Worker pool, instruction set and scratch of the matrix products and attention.
+    private(set) var matmul: MatMulScratch
 
-    init(config: ModelConfig, maxProjection: Int) {
+    init(config: ModelConfig, maxProjection: Int, threads: Int) throws(KernelError) {
         self.config = config
         self.maxProjection = maxProjection
+        matmul = MatMulScratch(pool: try ThreadPool(threads: threads))
         x = .allocate(capacity: 0); h = .allocate(capacity: 0); q = .allocate(capacity: 0)
         k = .allocate(capacity: 0); v = .allocate(capacity: 0); att = .allocate(capacity: 0)
         gate = .allocate(capacity: 0); up = .allocate(capacity: 0)
@@ -34,6 +36,12 @@ final class Workspace {
 
     deinit {
         for p in [x, h, q, k, v, att, gate, up, kvRow, scores] { p.deallocate() }
+    }
+
+    /// Replaces the worker pool with one of `threads` threads.
+    func setThreads(_ threads: Int) throws(KernelError) {
+        guard threads != matmul.pool.threads else { return }
+        matmul = MatMulScratch(pool: try ThreadPool(threads: threads), isa: matmul.isa)
     }
 
     /// `x += h` over `tokens` rows: adds a sublayer's output to the residual stream.
