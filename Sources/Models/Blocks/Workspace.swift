@@ -16,10 +16,8 @@ final class Workspace {
     private(set) var att: UnsafeMutablePointer<Float>     // [T, heads * headDim]
     private(set) var gate: UnsafeMutablePointer<Float>    // [T, max(2 * nFF, maxProjection)]
     private(set) var up: UnsafeMutablePointer<Float>      // [T, nFF]
-    /// One decoded K or V row for attention: [headDim].
-    let kvRow: UnsafeMutablePointer<Float>
-    /// Attention scores for one kv-head group: [groupSize, contextLength].
-    let scores: UnsafeMutablePointer<Float>
+    /// Per-token block-table offsets and position ranges for the attention kernel.
+    let attentionIndex = AttentionIndex()
     /// Worker pool, instruction set and scratch of the matrix products and attention.
     private(set) var matmul: MatMulScratch
 
@@ -30,12 +28,10 @@ final class Workspace {
         x = .allocate(capacity: 0); h = .allocate(capacity: 0); q = .allocate(capacity: 0)
         k = .allocate(capacity: 0); v = .allocate(capacity: 0); att = .allocate(capacity: 0)
         gate = .allocate(capacity: 0); up = .allocate(capacity: 0)
-        kvRow = .allocate(capacity: config.headDim)
-        scores = .allocate(capacity: (config.headCount / config.kvHeadCount) * config.contextLength)
     }
 
     deinit {
-        for p in [x, h, q, k, v, att, gate, up, kvRow, scores] { p.deallocate() }
+        for p in [x, h, q, k, v, att, gate, up] { p.deallocate() }
     }
 
     /// Replaces the worker pool with one of `threads` threads.
