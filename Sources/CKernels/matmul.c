@@ -2,7 +2,7 @@
 //
 // Layout of the work: the weight rows are cut into blocks of `rowBlock` rows, handed out through an
 // atomic counter (threads that finish early take more). Inside a block, tokens go in tiles of up to
-// four: each weight block (32 or 256 elements) is unpacked once into registers and multiplied with
+// eight: each weight block (32 or 256 elements) is unpacked once into registers and multiplied with
 // the tile's tokens, so the weights are streamed from memory once per product and from cache once
 // per tile. Each (row, token) pair keeps its own accumulator and the operations applied to it do not
 // depend on the tile size, which keeps results independent of the batch (see ck_matmul.h).
@@ -22,7 +22,7 @@ enum {
     T_Q2_K = 10, T_Q3_K = 11, T_Q4_K = 12, T_Q5_K = 13, T_Q6_K = 14,
 };
 
-#define TILE 4   // tokens per weight pass
+#define TILE 8   // tokens per weight pass
 
 // Activations of the SIMD kernels for 32-element weight blocks, two blocks per record so one
 // 512-bit register covers them. `init` is the dpbusd start value that removes the unsigned offset
@@ -165,6 +165,10 @@ static void row_portable_f32(const mm_ctx *c, int64_t r, int64_t t0, int nt) {
 #define DEFINE_TILED(attr, name, body)                                                   \
     static attr void name(const mm_ctx *c, int64_t r, int64_t t0, int nt) {               \
         switch (nt) {                                                                     \
+        case 8: body(c, r, t0, 8); break;                                                 \
+        case 7: body(c, r, t0, 7); break;                                                 \
+        case 6: body(c, r, t0, 6); break;                                                 \
+        case 5: body(c, r, t0, 5); break;                                                 \
         case 4: body(c, r, t0, 4); break;                                                 \
         case 3: body(c, r, t0, 3); break;                                                 \
         case 2: body(c, r, t0, 2); break;                                                 \

@@ -9,7 +9,6 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <sched.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -20,8 +19,10 @@ static inline void cpu_relax(void) { __asm__ volatile("yield"); }
 static inline void cpu_relax(void) {}
 #endif
 
-// Spin iterations (each a pause, ~10-40 ns) before a worker goes to sleep: about 1 ms.
-#define SPIN_LIMIT 50000
+// Spin iterations (each a pause, ~20 ns) before a waiting thread sleeps: some tens of µs, longer
+// than the gap between the ops of a forward pass, short enough that a thread waiting for a
+// descheduled peer on a busy machine soon gives its core back.
+#define SPIN_LIMIT 2000
 
 struct swiftlet_pool {
     int nthreads;
@@ -29,11 +30,13 @@ struct swiftlet_pool {
     _Atomic uint64_t generation;   // bumped once per job
     _Atomic int pending;           // workers still running the current job
     _Atomic int sleepers;          // workers blocked on `wake`
+    _Atomic int callerSleeping;    // the caller is blocked on `done`
     _Atomic int stop;
     swiftlet_job_fn fn;            // written before `generation` is bumped (release)
     void *ctx;
     pthread_mutex_t mutex;
     pthread_cond_t wake;
+    pthread_cond_t done;
 };
 
 typedef struct { swiftlet_pool *pool; int index; } worker_arg;
@@ -59,7 +62,11 @@ static void *worker_main(void *p) {
         seen = g;
         if (atomic_load(&pool->stop)) return NULL;
         pool->fn(pool->ctx, arg.index, pool->nthreads);
-        atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_release);
+        if (atomic_fetch_sub(&pool->pending, 1) == 1 && atomic_load(&pool->callerSleeping)) {
+            pthread_mutex_lock(&pool->mutex);
+            pthread_cond_signal(&pool->done);
+            pthread_mutex_unlock(&pool->mutex);
+        }
     }
 }
 
@@ -70,6 +77,7 @@ swiftlet_pool *swiftlet_pool_create(int threads) {
     pool->nthreads = threads;
     pthread_mutex_init(&pool->mutex, NULL);
     pthread_cond_init(&pool->wake, NULL);
+    pthread_cond_init(&pool->done, NULL);
     pool->threads = calloc((size_t)threads, sizeof(pthread_t));
     if (!pool->threads) { free(pool); return NULL; }
     for (int i = 1; i < threads; i++) {
@@ -96,6 +104,7 @@ void swiftlet_pool_destroy(swiftlet_pool *pool) {
     pthread_mutex_unlock(&pool->mutex);
     for (int i = 1; i < pool->nthreads; i++) pthread_join(pool->threads[i], NULL);
     pthread_cond_destroy(&pool->wake);
+    pthread_cond_destroy(&pool->done);
     pthread_mutex_destroy(&pool->mutex);
     free(pool->threads);
     free(pool);
@@ -115,8 +124,12 @@ void swiftlet_pool_run(swiftlet_pool *pool, swiftlet_job_fn fn, void *ctx) {
         pthread_mutex_unlock(&pool->mutex);
     }
     fn(ctx, 0, pool->nthreads);
-    int spins = 0;
-    while (atomic_load_explicit(&pool->pending, memory_order_acquire) > 0) {
-        if (++spins < SPIN_LIMIT) cpu_relax(); else sched_yield();
+    for (int spins = 0; atomic_load_explicit(&pool->pending, memory_order_acquire) > 0; spins++) {
+        if (spins < SPIN_LIMIT) { cpu_relax(); continue; }
+        pthread_mutex_lock(&pool->mutex);
+        atomic_store(&pool->callerSleeping, 1);
+        while (atomic_load(&pool->pending) > 0) pthread_cond_wait(&pool->done, &pool->mutex);
+        atomic_store(&pool->callerSleeping, 0);
+        pthread_mutex_unlock(&pool->mutex);
     }
 }

@@ -13,6 +13,7 @@ struct Swiftlet: AsyncParsableCommand {
         subcommands: [
             Inspect.self,
             Score.self,
+            Bench.self,
         ])
 }
 
