@@ -55,15 +55,28 @@ struct mm_ctx {
     swiftlet_vec_dot_fn dot; // portable kernels
     row_fn fn;
     int64_t rowBlock, items;
-    _Atomic int64_t next;
+    _Atomic int64_t next;        // next row block
+    _Atomic int64_t nextToken;   // next token to quantize
 };
 
 static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 // MARK: ISA selection
 
+/// swiftlet_cpu_features() once: cpuid traps to the hypervisor in VMs and costs microseconds, too
+/// much per matrix product. The cached value never changes once set (bit 31 marks it valid).
+static uint32_t cpu_features_cached(void) {
+    static _Atomic uint32_t cache = 0;
+    uint32_t f = atomic_load_explicit(&cache, memory_order_relaxed);
+    if (!(f & 0x80000000u)) {
+        f = swiftlet_cpu_features() | 0x80000000u;
+        atomic_store_explicit(&cache, f, memory_order_relaxed);
+    }
+    return f;
+}
+
 int swiftlet_isa_available(int isa) {
-    const uint32_t f = swiftlet_cpu_features();
+    const uint32_t f = cpu_features_cached();
     switch (isa) {
     case SWIFTLET_ISA_PORTABLE: return 1;
     case SWIFTLET_ISA_AVX2:
@@ -233,8 +246,9 @@ size_t swiftlet_matmul_scratch_bytes(int isa, int type, int64_t K, int64_t n) {
 }
 
 static void quantize_job(void *p, int tid, int nth) {
-    const mm_ctx *c = p;
-    for (int64_t t = tid; t < c->n; t += nth) quantize_token(c, t);
+    (void)tid; (void)nth;
+    mm_ctx *c = p;
+    for (int64_t t; (t = atomic_fetch_add_explicit(&c->nextToken, 1, memory_order_relaxed)) < c->n;) quantize_token(c, t);
 }
 
 static void matmul_job(void *p, int tid, int nth) {
@@ -262,6 +276,7 @@ int swiftlet_matmul(swiftlet_pool *pool, int isa, int type, const void *w, size_
     c.act = scratch;
     c.actStride = act_stride(c.kind, K);
     const int nth = pool ? swiftlet_pool_threads(pool) : 1;
+    atomic_store_explicit(&c.nextToken, 0, memory_order_relaxed);
     if (c.kind != ACT_F32) {
         if (n >= 2 * nth && nth > 1) swiftlet_pool_run(pool, quantize_job, &c);
         else quantize_job(&c, 0, 1);

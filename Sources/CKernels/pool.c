@@ -1,10 +1,14 @@
-// Persistent worker pool with a spin-then-sleep start signal and a spinning completion barrier.
+// Persistent worker pool with a spin-then-sleep start signal and late joining.
 //
 // Why not Swift concurrency or a lock per job: a decode step issues a few hundred short parallel
-// ops (each 10-200 µs), so the hand-off must cost well under a microsecond. Workers spin on a job
-// generation counter for a while after each job (the next op usually arrives within microseconds)
-// and only then sleep on a condition variable; the mutex is touched only to go to sleep or to wake
-// sleepers, never while the pool is busy.
+// ops (each 5-200 µs), so the hand-off must cost well under a microsecond. Workers spin on the job
+// state for a while after each job (the next op usually arrives within microseconds) and only then
+// sleep on a condition variable; the mutex is touched only to go to sleep or to wake sleepers.
+//
+// Jobs hand out their work through atomic counters, so the caller can finish a job alone. A worker
+// that is descheduled (the machine is shared) therefore must not hold the caller up: it joins a job
+// only while the job is open, and the caller closes the job when its own share is done and then
+// waits just for the workers that did join.
 #include "ck_pool.h"
 #include <pthread.h>
 #include <stdatomic.h>
@@ -24,15 +28,19 @@ static inline void cpu_relax(void) {}
 // descheduled peer on a busy machine soon gives its core back.
 #define SPIN_LIMIT 2000
 
+// Job state word: generation << 16 | OPEN | number of workers inside the job.
+#define OPEN ((uint64_t)1 << 15)
+#define ACTIVE_MASK ((uint64_t)OPEN - 1)
+static inline uint64_t generation_of(uint64_t s) { return s >> 16; }
+
 struct swiftlet_pool {
     int nthreads;
     pthread_t *threads;
-    _Atomic uint64_t generation;   // bumped once per job
-    _Atomic int pending;           // workers still running the current job
+    _Atomic uint64_t state;
     _Atomic int sleepers;          // workers blocked on `wake`
     _Atomic int callerSleeping;    // the caller is blocked on `done`
     _Atomic int stop;
-    swiftlet_job_fn fn;            // written before `generation` is bumped (release)
+    swiftlet_job_fn fn;            // written before the state's generation changes (seq_cst)
     void *ctx;
     pthread_mutex_t mutex;
     pthread_cond_t wake;
@@ -45,24 +53,31 @@ static void *worker_main(void *p) {
     worker_arg arg = *(worker_arg *)p;
     free(p);
     swiftlet_pool *pool = arg.pool;
-    uint64_t seen = 0;
+    uint64_t seen = 0;   // last generation this worker looked at
     for (;;) {
-        uint64_t g;
+        uint64_t s;
         int spins = 0;
-        while ((g = atomic_load_explicit(&pool->generation, memory_order_acquire)) == seen) {
+        while (generation_of(s = atomic_load(&pool->state)) == seen && !atomic_load(&pool->stop)) {
             if (++spins < SPIN_LIMIT) { cpu_relax(); continue; }
             pthread_mutex_lock(&pool->mutex);
             atomic_fetch_add(&pool->sleepers, 1);
-            while (atomic_load(&pool->generation) == seen && !atomic_load(&pool->stop))
+            while (generation_of(atomic_load(&pool->state)) == seen && !atomic_load(&pool->stop))
                 pthread_cond_wait(&pool->wake, &pool->mutex);
             atomic_fetch_sub(&pool->sleepers, 1);
             pthread_mutex_unlock(&pool->mutex);
             spins = 0;
         }
-        seen = g;
         if (atomic_load(&pool->stop)) return NULL;
+        seen = generation_of(s);
+        // Join only the job of generation `seen`, and only while it is open.
+        int joined = 0;
+        while ((s & OPEN) && generation_of(s) == seen) {
+            if (atomic_compare_exchange_weak(&pool->state, &s, s + 1)) { joined = 1; break; }
+        }
+        if (!joined) continue;
         pool->fn(pool->ctx, arg.index, pool->nthreads);
-        if (atomic_fetch_sub(&pool->pending, 1) == 1 && atomic_load(&pool->callerSleeping)) {
+        const uint64_t after = atomic_fetch_sub(&pool->state, 1) - 1;
+        if ((after & ACTIVE_MASK) == 0 && !(after & OPEN) && atomic_load(&pool->callerSleeping)) {
             pthread_mutex_lock(&pool->mutex);
             pthread_cond_signal(&pool->done);
             pthread_mutex_unlock(&pool->mutex);
@@ -74,23 +89,23 @@ swiftlet_pool *swiftlet_pool_create(int threads) {
     if (threads < 1) threads = 1;
     swiftlet_pool *pool = calloc(1, sizeof *pool);
     if (!pool) return NULL;
-    pool->nthreads = threads;
+    pool->nthreads = 1;
     pthread_mutex_init(&pool->mutex, NULL);
     pthread_cond_init(&pool->wake, NULL);
     pthread_cond_init(&pool->done, NULL);
     pool->threads = calloc((size_t)threads, sizeof(pthread_t));
-    if (!pool->threads) { free(pool); return NULL; }
+    if (!pool->threads) { swiftlet_pool_destroy(pool); return NULL; }
     for (int i = 1; i < threads; i++) {
         worker_arg *arg = malloc(sizeof *arg);
-        if (!arg) { pool->nthreads = i; swiftlet_pool_destroy(pool); return NULL; }
+        if (!arg) { swiftlet_pool_destroy(pool); return NULL; }
         arg->pool = pool;
         arg->index = i;
         if (pthread_create(&pool->threads[i], NULL, worker_main, arg) != 0) {
             free(arg);
-            pool->nthreads = i;
             swiftlet_pool_destroy(pool);
             return NULL;
         }
+        pool->nthreads = i + 1;
     }
     return pool;
 }
@@ -99,7 +114,6 @@ void swiftlet_pool_destroy(swiftlet_pool *pool) {
     if (!pool) return;
     pthread_mutex_lock(&pool->mutex);
     atomic_store(&pool->stop, 1);
-    atomic_fetch_add(&pool->generation, 1);
     pthread_cond_broadcast(&pool->wake);
     pthread_mutex_unlock(&pool->mutex);
     for (int i = 1; i < pool->nthreads; i++) pthread_join(pool->threads[i], NULL);
@@ -116,20 +130,24 @@ void swiftlet_pool_run(swiftlet_pool *pool, swiftlet_job_fn fn, void *ctx) {
     if (pool->nthreads == 1) { fn(ctx, 0, 1); return; }
     pool->fn = fn;
     pool->ctx = ctx;
-    atomic_store_explicit(&pool->pending, pool->nthreads - 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
+    // No worker is inside a job here (the previous run waited for them), so the count is 0.
+    const uint64_t gen = generation_of(atomic_load(&pool->state)) + 1;
+    atomic_store(&pool->state, gen << 16 | OPEN);
     if (atomic_load(&pool->sleepers) > 0) {
         pthread_mutex_lock(&pool->mutex);
         pthread_cond_broadcast(&pool->wake);
         pthread_mutex_unlock(&pool->mutex);
     }
     fn(ctx, 0, pool->nthreads);
-    for (int spins = 0; atomic_load_explicit(&pool->pending, memory_order_acquire) > 0; spins++) {
+    // Close the job; then wait for the workers that joined it.
+    uint64_t s = atomic_fetch_and(&pool->state, ~OPEN) & ~OPEN;
+    for (int spins = 0; (s & ACTIVE_MASK) != 0; spins++, s = atomic_load(&pool->state)) {
         if (spins < SPIN_LIMIT) { cpu_relax(); continue; }
         pthread_mutex_lock(&pool->mutex);
         atomic_store(&pool->callerSleeping, 1);
-        while (atomic_load(&pool->pending) > 0) pthread_cond_wait(&pool->done, &pool->mutex);
+        while ((atomic_load(&pool->state) & ACTIVE_MASK) != 0) pthread_cond_wait(&pool->done, &pool->mutex);
         atomic_store(&pool->callerSleeping, 0);
         pthread_mutex_unlock(&pool->mutex);
+        break;
     }
 }

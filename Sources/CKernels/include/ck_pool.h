@@ -16,7 +16,9 @@ swiftlet_pool *swiftlet_pool_create(int threads);
 void swiftlet_pool_destroy(swiftlet_pool *pool);
 int swiftlet_pool_threads(const swiftlet_pool *pool);
 
-/// Runs `fn(ctx, i, n)` for i in 0..<n on the pool's n threads and waits for all of them.
+/// Runs `fn(ctx, i, n)` on the caller (i = 0) and on each worker that is free to join while the
+/// caller runs its share (i ≥ 1), and returns when all of them are done. A job must therefore split
+/// its work dynamically (atomic counters) so that any subset of threads completes it.
 /// Not reentrant: one caller at a time.
 void swiftlet_pool_run(swiftlet_pool *pool, swiftlet_job_fn fn, void *ctx);
 
