@@ -6,6 +6,7 @@
 #include "ck_pool.h"
 #include "ck_matmul.h"
 #include "ck_attention.h"
+#include "ck_activations.h"
 
 /// Bit mask of the SIMD features this CPU has (see CKernelsFeature*), read once with cpuid.
 uint32_t swiftlet_cpu_features(void);
