@@ -51,6 +51,7 @@ struct mm_ctx {
     float *y;                // [n, ldy]
     int64_t ldy;
     act_kind kind;
+    int isa;
     int offset;              // ACT_PAIR: weight offset to cancel
     swiftlet_vec_dot_fn dot; // portable kernels
     row_fn fn;
@@ -133,17 +134,6 @@ static size_t act_stride(act_kind kind, int64_t K) {
     return (s + 63) & ~(size_t)63;
 }
 
-static void quantize_token(const mm_ctx *c, int64_t t) {
-    const float *x = c->x + t * c->ldx;
-    void *dst = c->act + (size_t)t * c->actStride;
-    switch (c->kind) {
-    case ACT_F32: break;
-    case ACT_PAIR: quantize_pairs(x, c->K, c->offset, dst); break;
-    case ACT_Q8_0: swiftlet_quantize_q8_0(x, dst, c->K); break;
-    case ACT_Q8_1: swiftlet_quantize_q8_1(x, dst, c->K); break;
-    case ACT_Q8_K: swiftlet_quantize_q8_K(x, dst, c->K); break;
-    }
-}
 
 // MARK: Portable kernels (any CPU): the reference dot products of ck_quants.h
 
@@ -193,6 +183,30 @@ static void row_portable_f32(const mm_ctx *c, int64_t r, int64_t t0, int nt) {
 #include "matmul_avx512.h"
 #include "matmul_avx2.h"
 #endif
+
+/// Quantizes token t's activations into the format the kernel reads. The SIMD quantizers produce
+/// exactly the bytes of the portable ones (tested), so only speed depends on the ISA.
+static void quantize_token(const mm_ctx *c, int64_t t) {
+    const float *x = c->x + t * c->ldx;
+    void *dst = c->act + (size_t)t * c->actStride;
+    switch (c->kind) {
+    case ACT_F32: break;
+    case ACT_PAIR:
+#if SWIFTLET_X86
+        if (c->isa == SWIFTLET_ISA_AVX512) { quantize_pairs512(x, c->K, c->offset, dst); break; }
+#endif
+        quantize_pairs(x, c->K, c->offset, dst);
+        break;
+    case ACT_Q8_0: swiftlet_quantize_q8_0(x, dst, c->K); break;
+    case ACT_Q8_1: swiftlet_quantize_q8_1(x, dst, c->K); break;
+    case ACT_Q8_K:
+#if SWIFTLET_X86
+        if (c->isa == SWIFTLET_ISA_AVX512) { quantize_q8_K_512(x, c->K, dst); break; }
+#endif
+        swiftlet_quantize_q8_K(x, dst, c->K);
+        break;
+    }
+}
 
 // MARK: Planning and driver
 
@@ -245,6 +259,14 @@ size_t swiftlet_matmul_scratch_bytes(int isa, int type, int64_t K, int64_t n) {
     return act_stride(c.kind, K) * (size_t)(n > 0 ? n : 0);
 }
 
+int swiftlet_matmul_quantize(int isa, int type, const float *x, int64_t K, void *out) {
+    mm_ctx c;
+    if (!swiftlet_matmul_supports(type, K) || !swiftlet_isa_available(isa) || plan(&c, isa, type) != 0) return -1;
+    c.x = x; c.ldx = K; c.K = K; c.act = out; c.actStride = act_stride(c.kind, K); c.isa = isa;
+    quantize_token(&c, 0);
+    return 0;
+}
+
 static void quantize_job(void *p, int tid, int nth) {
     (void)tid; (void)nth;
     mm_ctx *c = p;
@@ -274,6 +296,7 @@ int swiftlet_matmul(swiftlet_pool *pool, int isa, int type, const void *w, size_
     c.w = w; c.rowBytes = rowBytes; c.rows = rows; c.K = K;
     c.x = x; c.ldx = ldx; c.n = n; c.y = y; c.ldy = ldy;
     c.act = scratch;
+    c.isa = isa;
     c.actStride = act_stride(c.kind, K);
     const int nth = pool ? swiftlet_pool_threads(pool) : 1;
     atomic_store_explicit(&c.nextToken, 0, memory_order_relaxed);

@@ -203,3 +203,63 @@ static int avx512_plan(mm_ctx *c, int type) {
     default: return -1;
     }
 }
+
+/// roundf (ties away from zero) of 16 floats, exactly: truncate, then step away from zero where
+/// the dropped fraction is at least one half.
+AVX512_INLINE __m512 round_away512(__m512 t) {
+    const __m512 r = _mm512_roundscale_ps(t, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    const __m512 frac = _mm512_abs_ps(_mm512_sub_ps(t, r));
+    const __mmask16 up = _mm512_cmp_ps_mask(frac, _mm512_set1_ps(0.5f), _CMP_GE_OQ);
+    const __m512 one = _mm512_or_ps(_mm512_set1_ps(1.0f), _mm512_and_ps(t, _mm512_set1_ps(-0.0f)));
+    return _mm512_mask_add_ps(r, up, r, one);
+}
+
+/// quantize_pairs with AVX-512: the same quants, scales and init values.
+static AVX512 void quantize_pairs512(const float *restrict x, int64_t K, int offset, act_pair *restrict out) {
+    const int64_t nb = K / 32;
+    for (int64_t b = 0; b < nb + (nb & 1); b++) {
+        act_pair *p = &out[b / 2];
+        const int h = (int)(b & 1);
+        if (b >= nb) {
+            memset(p->qs + 32 * h, 0, 32);
+            for (int l = 0; l < 8; l++) { p->init[8 * h + l] = 0; p->dl[8 * h + l] = 0; }
+            continue;
+        }
+        const __m512 x0 = _mm512_loadu_ps(x + 32 * b), x1 = _mm512_loadu_ps(x + 32 * b + 16);
+        const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(x0), _mm512_abs_ps(x1)));
+        const float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+        const float dr = _cvtsh_ss(_cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT));
+        const __m512i q0 = _mm512_cvttps_epi32(round_away512(_mm512_mul_ps(x0, _mm512_set1_ps(id))));
+        const __m512i q1 = _mm512_cvttps_epi32(round_away512(_mm512_mul_ps(x1, _mm512_set1_ps(id))));
+        _mm_storeu_si128((__m128i *)(p->qs + 32 * h), _mm512_cvtepi32_epi8(q0));
+        _mm_storeu_si128((__m128i *)(p->qs + 32 * h + 16), _mm512_cvtepi32_epi8(q1));
+        // Sums of 4 consecutive quants: lanes 4l..4l+3 of q0 (l < 4), then of q1.
+        const int8_t *q = p->qs + 32 * h;
+        for (int l = 0; l < 8; l++) {
+            p->init[8 * h + l] = -offset * (q[4 * l] + q[4 * l + 1] + q[4 * l + 2] + q[4 * l + 3]);
+            p->dl[8 * h + l] = dr;
+        }
+    }
+}
+
+/// swiftlet_quantize_q8_K with AVX-512: the same block bytes. The scale comes from the signed value
+/// of largest magnitude (the first one on ties); quants are rounded to nearest even and capped at 127.
+static AVX512 void quantize_q8_K_512(const float *restrict x, int64_t K, swiftlet_block_q8_K *restrict y) {
+    for (int64_t i = 0; i < K / 256; i++, x += 256) {
+        __m512 amaxv = _mm512_setzero_ps();
+        for (int j = 0; j < 256; j += 16) amaxv = _mm512_max_ps(amaxv, _mm512_abs_ps(_mm512_loadu_ps(x + j)));
+        const float amax = _mm512_reduce_max_ps(amaxv);
+        if (amax == 0.0f) { memset(&y[i], 0, sizeof y[i]); continue; }
+        float max = 0;
+        for (int j = 0; j < 256; j++) if (fabsf(x[j]) == amax) { max = x[j]; break; }
+        const float iscale = -127.0f / max;
+        const __m512 is = _mm512_set1_ps(iscale);
+        for (int j = 0; j < 256; j += 16) {
+            __m512i q = _mm512_cvtps_epi32(_mm512_mul_ps(is, _mm512_loadu_ps(x + j)));   // nearest even
+            q = _mm512_min_epi32(q, _mm512_set1_epi32(127));
+            _mm_storeu_si128((__m128i *)(y[i].qs + j), _mm512_cvtepi32_epi8(q));
+            y[i].bsums[j / 16] = (int16_t)_mm512_reduce_add_epi32(q);
+        }
+        y[i].d = 1.0f / iscale;
+    }
+}

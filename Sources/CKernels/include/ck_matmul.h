@@ -33,4 +33,10 @@ size_t swiftlet_matmul_scratch_bytes(int isa, int type, int64_t K, int64_t n);
 int swiftlet_matmul(swiftlet_pool *pool, int isa, int type, const void *w, size_t rowBytes, int64_t rows,
                     int64_t K, const float *x, int64_t ldx, int64_t n, float *y, int64_t ldy, void *scratch);
 
+/// Test hook: the activation record `swiftlet_matmul` builds for one token of K floats (n = 1
+/// scratch bytes). For 32-element weight blocks on SIMD ISAs, records of two blocks
+/// {int8 qs[64]; int32 init[16]; float d[16]} (d: lanes 0-7 block 0, 8-15 block 1); otherwise the
+/// ggml block type the weight's vec_dot pairs with. Returns 0, or -1 if unsupported.
+int swiftlet_matmul_quantize(int isa, int type, const float *x, int64_t K, void *out);
+
 #endif
