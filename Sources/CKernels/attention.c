@@ -5,6 +5,7 @@
 #include "ck_attention.h"
 #include "ck_matmul.h"
 #include "ck_quants.h"
+#include "simd_math.h"
 #include <math.h>
 #include <stdatomic.h>
 #if defined(__x86_64__)
@@ -51,12 +52,29 @@ AVX512_INLINE void cvt_row512(const uint16_t *src, float *dst, int d) {
     }
 }
 AVX512_INLINE float dot_row512(const float *a, const float *b, int d) {
-    __m512 acc = _mm512_setzero_ps();
-    for (int i = 0; i < d; i += 16) {
-        const __mmask16 m = tail_mask(d, i);
-        acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i), acc);
+    // Two accumulators halve the FMA latency chain for long heads (256).
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 32 <= d; i += 32) {
+        acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), acc0);
+        acc1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), acc1);
     }
-    return _mm512_reduce_add_ps(acc);
+    for (; i < d; i += 16) {
+        const __mmask16 m = tail_mask(d, i);
+        acc0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i), acc0);
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+}
+/// s[j] = exp(s[j] - mx) for j < cnt (≤ 32); returns the sum. Same ops for every j.
+AVX512_INLINE float exp_chunk512(float *s, int cnt, float mx) {
+    __m512 sum = _mm512_setzero_ps();
+    for (int j = 0; j < cnt; j += 16) {
+        const __mmask16 m = tail_mask(cnt, j);
+        const __m512 e = swiftlet_exp512(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, s + j), _mm512_set1_ps(mx)));
+        _mm512_mask_storeu_ps(s + j, m, e);
+        sum = _mm512_mask_add_ps(sum, m, sum, e);
+    }
+    return _mm512_reduce_add_ps(sum);
 }
 AVX512_INLINE void axpy_row512(float a, const float *x, float *y, int d) {
     const __m512 va = _mm512_set1_ps(a);
@@ -109,6 +127,9 @@ static inline __attribute__((always_inline)) void attend(const swiftlet_attentio
             for (int j = 0; j < cnt; j++) mx = s[h][j] > mx ? s[h][j] : mx;
             const float corr = expf(m[h] - mx);   // 0 on the first chunk (m = -inf)
             float sum = 0;
+#if SWIFTLET_X86
+            if (wide) sum = exp_chunk512(s[h], cnt, mx); else
+#endif
             for (int j = 0; j < cnt; j++) { s[h][j] = expf(s[h][j] - mx); sum += s[h][j]; }
             l[h] = l[h] * corr + sum;
             m[h] = mx;
