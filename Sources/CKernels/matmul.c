@@ -82,6 +82,9 @@ int swiftlet_isa_available(int isa) {
     case SWIFTLET_ISA_PORTABLE: return 1;
     case SWIFTLET_ISA_AVX2:
         return (f & CKernelsFeatureAVX2) && (f & CKernelsFeatureFMA) && (f & CKernelsFeatureF16C);
+    case SWIFTLET_ISA_AVXVNNI:
+        return (f & CKernelsFeatureAVX2) && (f & CKernelsFeatureFMA) && (f & CKernelsFeatureF16C) &&
+               (f & CKernelsFeatureAVXVNNI);
     case SWIFTLET_ISA_AVX512:
         return (f & CKernelsFeatureAVX512VNNI) && (f & CKernelsFeatureFMA) && (f & CKernelsFeatureF16C);
     default: return 0;
@@ -90,6 +93,7 @@ int swiftlet_isa_available(int isa) {
 
 int swiftlet_isa_best(void) {
     if (swiftlet_isa_available(SWIFTLET_ISA_AVX512)) return SWIFTLET_ISA_AVX512;
+    if (swiftlet_isa_available(SWIFTLET_ISA_AVXVNNI)) return SWIFTLET_ISA_AVXVNNI;
     if (swiftlet_isa_available(SWIFTLET_ISA_AVX2)) return SWIFTLET_ISA_AVX2;
     return SWIFTLET_ISA_PORTABLE;
 }
@@ -216,7 +220,7 @@ static int plan(mm_ctx *c, int isa, int type) {
     c->offset = 0;
 #if SWIFTLET_X86
     if (isa == SWIFTLET_ISA_AVX512 && avx512_plan(c, type) == 0) return 0;
-    if (isa >= SWIFTLET_ISA_AVX2 && avx2_plan(c, type) == 0) return 0;
+    if ((isa == SWIFTLET_ISA_AVX2 || isa == SWIFTLET_ISA_AVXVNNI) && avx2_plan(c, type, isa == SWIFTLET_ISA_AVXVNNI) == 0) return 0;
 #else
     (void)isa;
 #endif

@@ -29,7 +29,8 @@ public final class ThreadPool: @unchecked Sendable {
 public enum KernelISA: Int32, Sendable, CaseIterable {
     case portable = 0
     case avx2 = 1
-    case avx512 = 2
+    case avxvnni = 2
+    case avx512 = 3
 
     public static let best = KernelISA(rawValue: swiftlet_isa_best()) ?? .portable
     public var isAvailable: Bool { swiftlet_isa_available(rawValue) != 0 }

@@ -14,8 +14,9 @@
 /// Kernel families, best last. `swiftlet_isa_best` picks the best the CPU runs; tests force others.
 enum {
     SWIFTLET_ISA_PORTABLE = 0,   // scalar reference dot products (any CPU)
-    SWIFTLET_ISA_AVX2 = 1,       // 256-bit: AVX2 + FMA + F16C (+ AVX-VNNI when present)
-    SWIFTLET_ISA_AVX512 = 2,     // 512-bit: AVX-512 F/BW/VL + VNNI + F16C
+    SWIFTLET_ISA_AVX2 = 1,       // 256-bit: AVX2 + FMA + F16C
+    SWIFTLET_ISA_AVXVNNI = 2,    // 256-bit with AVX-VNNI dot products
+    SWIFTLET_ISA_AVX512 = 3,     // 512-bit: AVX-512 F/BW/VL + VNNI + F16C
 };
 int swiftlet_isa_best(void);
 /// Whether `isa` can run on this CPU.
