@@ -23,7 +23,9 @@ typedef struct {
 /// out = softmax(q·Kᵀ·scale)·V per (token, head) over positions first...last, reading K/V rows of
 /// the kv head each query head groups into (GQA, no copies). Work items are (token, kv head)
 /// pairs spread over the pool; each item's arithmetic depends only on its own inputs.
-/// `isa` is a SWIFTLET_ISA_* value (ck_matmul.h); headDim ≤ 512 and heads/kvHeads ≤ 64.
+/// Consecutive tokens of one sequence are processed in tiles of up to 8 that share each K/V row
+/// conversion. `isa` is a SWIFTLET_ISA_* value (ck_matmul.h). Scratch lives on the stack: about
+/// 4·(8·heads/kvHeads + 32)·headDim bytes per thread.
 void swiftlet_attention(swiftlet_pool *pool, int isa, const swiftlet_attention_args *args);
 
 #endif
