@@ -15,7 +15,7 @@ dequantize_row_* and quantize_row_q8_0_ref bit for bit. Outputs, in Tests/Kernel
   numpy port (below) of ggml's quantize_row_q8_1_ref / quantize_row_q8_K_ref; that port is the one
   part of this data not made by an independent tool.
 
-Usage: scripts/make-quant-vectors.py   (needs `pip install gguf numpy`; about a minute)
+Usage: scripts/make-quant-vectors.py   (needs `pip install gguf numpy`; 1-2 minutes)
 Rerun after fetching the models; a missing model file is skipped with a note, and its previous
 digests are kept.
 """

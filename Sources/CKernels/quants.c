@@ -23,180 +23,79 @@ void swiftlet_dequantize_bf16(const void *src, float *dst, int64_t n) {
     for (int64_t i = 0; i < n; i++) dst[i] = swiftlet_bf16_to_f32(h[i]);
 }
 
-// Legacy 32-element blocks: element j of the first half sits in the low nibble of qs[j], element
-// j + 16 in the high nibble; for the 5-bit types bit j of the little-endian qh word is element j's
-// fifth bit.
-
-void swiftlet_dequantize_q4_0(const void *src, float *restrict dst, int64_t n) {
-    const swiftlet_block_q4_0 *restrict b = src;
+// Legacy 32-element blocks, through their common unpacked form (quants_common.h): q * d, or
+// q * d + m for the types with a min, exactly as ggml rounds them. (The symmetric types must not
+// add a zero m: -0.0f + 0.0f would turn into +0.0f.) `unpack` is a constant in every caller, so it
+// is inlined and the has_min test hoisted.
+static inline void dequantize_legacy_row(const uint8_t *src, size_t block_bytes, swiftlet_legacy_unpack_fn unpack,
+                                         float *restrict dst, int64_t n) {
+    swiftlet_legacy_unpacked u;
     for (int64_t i = 0; i < n / SWIFTLET_QK; i++, dst += SWIFTLET_QK) {
-        const float d = swiftlet_f16_to_f32(b[i].d);
-        for (int j = 0; j < SWIFTLET_QK / 2; j++) {
-            dst[j] = (float)((b[i].qs[j] & 0x0f) - 8) * d;
-            dst[j + SWIFTLET_QK / 2] = (float)((b[i].qs[j] >> 4) - 8) * d;
+        unpack(src + (size_t)i * block_bytes, &u);
+        if (u.has_min) {
+            for (int j = 0; j < SWIFTLET_QK; j++) dst[j] = (float)u.q[j] * u.d + u.m;
+        } else {
+            for (int j = 0; j < SWIFTLET_QK; j++) dst[j] = (float)u.q[j] * u.d;
         }
     }
 }
 
-void swiftlet_dequantize_q4_1(const void *src, float *restrict dst, int64_t n) {
-    const swiftlet_block_q4_1 *restrict b = src;
-    for (int64_t i = 0; i < n / SWIFTLET_QK; i++, dst += SWIFTLET_QK) {
-        const float d = swiftlet_f16_to_f32(b[i].d), m = swiftlet_f16_to_f32(b[i].m);
-        for (int j = 0; j < SWIFTLET_QK / 2; j++) {
-            dst[j] = (float)(b[i].qs[j] & 0x0f) * d + m;
-            dst[j + SWIFTLET_QK / 2] = (float)(b[i].qs[j] >> 4) * d + m;
+void swiftlet_dequantize_q4_0(const void *src, float *dst, int64_t n) {
+    dequantize_legacy_row(src, sizeof(swiftlet_block_q4_0), swiftlet_unpack_q4_0, dst, n);
+}
+
+void swiftlet_dequantize_q4_1(const void *src, float *dst, int64_t n) {
+    dequantize_legacy_row(src, sizeof(swiftlet_block_q4_1), swiftlet_unpack_q4_1, dst, n);
+}
+
+void swiftlet_dequantize_q5_0(const void *src, float *dst, int64_t n) {
+    dequantize_legacy_row(src, sizeof(swiftlet_block_q5_0), swiftlet_unpack_q5_0, dst, n);
+}
+
+void swiftlet_dequantize_q5_1(const void *src, float *dst, int64_t n) {
+    dequantize_legacy_row(src, sizeof(swiftlet_block_q5_1), swiftlet_unpack_q5_1, dst, n);
+}
+
+void swiftlet_dequantize_q8_0(const void *src, float *dst, int64_t n) {
+    dequantize_legacy_row(src, sizeof(swiftlet_block_q8_0), swiftlet_unpack_q8_0, dst, n);
+}
+
+void swiftlet_dequantize_q8_1(const void *src, float *dst, int64_t n) {
+    dequantize_legacy_row(src, sizeof(swiftlet_block_q8_1), swiftlet_unpack_q8_1, dst, n);
+}
+
+// K types, through their common unpacked form (quants_common.h), in ggml's order of operations:
+// (d * scale) * q - (dmin * min). `unpack` is a constant in every caller, so it is inlined.
+static inline void dequantize_k_row(const uint8_t *src, size_t block_bytes, swiftlet_k_unpack_fn unpack,
+                                    float *restrict dst, int64_t n) {
+    swiftlet_k_unpacked u;
+    for (int64_t i = 0; i < n / SWIFTLET_QK_K; i++, dst += SWIFTLET_QK_K) {
+        unpack(src + (size_t)i * block_bytes, &u);
+        for (int g = 0; g < 16; g++) {
+            const float dl = u.d * (float)u.scales[g], ml = u.dmin * (float)u.mins[g];
+            for (int l = 16 * g; l < 16 * g + 16; l++) dst[l] = dl * (float)u.q[l] - ml;
         }
     }
 }
 
-void swiftlet_dequantize_q5_0(const void *src, float *restrict dst, int64_t n) {
-    const swiftlet_block_q5_0 *restrict b = src;
-    for (int64_t i = 0; i < n / SWIFTLET_QK; i++, dst += SWIFTLET_QK) {
-        const float d = swiftlet_f16_to_f32(b[i].d);
-        const uint32_t qh = swiftlet_load_u32le(b[i].qh);
-        for (int j = 0; j < SWIFTLET_QK / 2; j++) {
-            const int lo = (b[i].qs[j] & 0x0f) | (int)((qh >> j) & 1u) << 4;
-            const int hi = (b[i].qs[j] >> 4) | (int)((qh >> (j + 16)) & 1u) << 4;
-            dst[j] = (float)(lo - 16) * d;
-            dst[j + SWIFTLET_QK / 2] = (float)(hi - 16) * d;
-        }
-    }
+void swiftlet_dequantize_q2_K(const void *src, float *dst, int64_t n) {
+    dequantize_k_row(src, sizeof(swiftlet_block_q2_K), swiftlet_unpack_q2_K, dst, n);
 }
 
-void swiftlet_dequantize_q5_1(const void *src, float *restrict dst, int64_t n) {
-    const swiftlet_block_q5_1 *restrict b = src;
-    for (int64_t i = 0; i < n / SWIFTLET_QK; i++, dst += SWIFTLET_QK) {
-        const float d = swiftlet_f16_to_f32(b[i].d), m = swiftlet_f16_to_f32(b[i].m);
-        const uint32_t qh = swiftlet_load_u32le(b[i].qh);
-        for (int j = 0; j < SWIFTLET_QK / 2; j++) {
-            const int lo = (b[i].qs[j] & 0x0f) | (int)((qh >> j) & 1u) << 4;
-            const int hi = (b[i].qs[j] >> 4) | (int)((qh >> (j + 16)) & 1u) << 4;
-            dst[j] = (float)lo * d + m;
-            dst[j + SWIFTLET_QK / 2] = (float)hi * d + m;
-        }
-    }
+void swiftlet_dequantize_q3_K(const void *src, float *dst, int64_t n) {
+    dequantize_k_row(src, sizeof(swiftlet_block_q3_K), swiftlet_unpack_q3_K, dst, n);
 }
 
-void swiftlet_dequantize_q8_0(const void *src, float *restrict dst, int64_t n) {
-    const swiftlet_block_q8_0 *restrict b = src;
-    for (int64_t i = 0; i < n / SWIFTLET_QK; i++, dst += SWIFTLET_QK) {
-        const float d = swiftlet_f16_to_f32(b[i].d);
-        for (int j = 0; j < SWIFTLET_QK; j++) dst[j] = (float)b[i].qs[j] * d;
-    }
+void swiftlet_dequantize_q4_K(const void *src, float *dst, int64_t n) {
+    dequantize_k_row(src, sizeof(swiftlet_block_q4_K), swiftlet_unpack_q4_K, dst, n);
 }
 
-void swiftlet_dequantize_q8_1(const void *src, float *restrict dst, int64_t n) {
-    const swiftlet_block_q8_1 *restrict b = src;
-    for (int64_t i = 0; i < n / SWIFTLET_QK; i++, dst += SWIFTLET_QK) {
-        const float d = swiftlet_f16_to_f32(b[i].d);
-        for (int j = 0; j < SWIFTLET_QK; j++) dst[j] = (float)b[i].qs[j] * d;
-    }
+void swiftlet_dequantize_q5_K(const void *src, float *dst, int64_t n) {
+    dequantize_k_row(src, sizeof(swiftlet_block_q5_K), swiftlet_unpack_q5_K, dst, n);
 }
 
-// K types: 256-element super-blocks. The 2-, 3- and 6-bit types pack quants so that byte l of a
-// 32-byte group holds element l of 4 consecutive 32-element runs (2 bits each); the 4- and 5-bit
-// types hold element l of 2 runs (one nibble each).
-
-void swiftlet_dequantize_q2_K(const void *src, float *restrict dst, int64_t n) {
-    const swiftlet_block_q2_K *restrict b = src;
-    for (int64_t i = 0; i < n / SWIFTLET_QK_K; i++) {
-        const float d = swiftlet_f16_to_f32(b[i].d), dmin = swiftlet_f16_to_f32(b[i].dmin);
-        const uint8_t *q = b[i].qs;
-        const uint8_t *sc = b[i].scales;
-        for (int half = 0; half < 2; half++, q += 32) {
-            for (int shift = 0; shift < 8; shift += 2, sc += 2, dst += 32) {
-                // Two 16-element sub-blocks, each with its own 4-bit scale and 4-bit min.
-                for (int s = 0; s < 2; s++) {
-                    const float dl = d * (float)(sc[s] & 0x0f), ml = dmin * (float)(sc[s] >> 4);
-                    for (int l = 16 * s; l < 16 * s + 16; l++) dst[l] = dl * (float)((q[l] >> shift) & 3) - ml;
-                }
-            }
-        }
-    }
-}
-
-void swiftlet_dequantize_q3_K(const void *src, float *restrict dst, int64_t n) {
-    const swiftlet_block_q3_K *restrict b = src;
-    for (int64_t i = 0; i < n / SWIFTLET_QK_K; i++) {
-        const float d = swiftlet_f16_to_f32(b[i].d);
-        int scales[16];
-        swiftlet_q3_K_scales(b[i].scales, scales);
-        const uint8_t *q = b[i].qs;
-        const uint8_t *hm = b[i].hmask;
-        int is = 0;
-        unsigned bit = 0;  // which hmask bit holds the current 32-element run's high bits
-        for (int half = 0; half < 2; half++, q += 32) {
-            for (int shift = 0; shift < 8; shift += 2, bit++, dst += 32) {
-                for (int s = 0; s < 2; s++, is++) {
-                    const float dl = d * (float)scales[is];
-                    for (int l = 16 * s; l < 16 * s + 16; l++) {
-                        // A cleared high bit means the quant is 4 lower (range -4 ... 3).
-                        const int v = ((q[l] >> shift) & 3) - (((hm[l] >> bit) & 1) ? 0 : 4);
-                        dst[l] = dl * (float)v;
-                    }
-                }
-            }
-        }
-    }
-}
-
-void swiftlet_dequantize_q4_K(const void *src, float *restrict dst, int64_t n) {
-    const swiftlet_block_q4_K *restrict b = src;
-    for (int64_t i = 0; i < n / SWIFTLET_QK_K; i++) {
-        const float d = swiftlet_f16_to_f32(b[i].d), dmin = swiftlet_f16_to_f32(b[i].dmin);
-        int scales[8], mins[8];
-        swiftlet_k4_scales_mins(b[i].scales, scales, mins);
-        const uint8_t *q = b[i].qs;
-        for (int j = 0; j < 8; j += 2, q += 32, dst += 64) {
-            const float d0 = d * (float)scales[j], min0 = dmin * (float)mins[j];
-            const float d1 = d * (float)scales[j + 1], min1 = dmin * (float)mins[j + 1];
-            for (int l = 0; l < 32; l++) dst[l] = d0 * (float)(q[l] & 0x0f) - min0;
-            for (int l = 0; l < 32; l++) dst[l + 32] = d1 * (float)(q[l] >> 4) - min1;
-        }
-    }
-}
-
-void swiftlet_dequantize_q5_K(const void *src, float *restrict dst, int64_t n) {
-    const swiftlet_block_q5_K *restrict b = src;
-    for (int64_t i = 0; i < n / SWIFTLET_QK_K; i++) {
-        const float d = swiftlet_f16_to_f32(b[i].d), dmin = swiftlet_f16_to_f32(b[i].dmin);
-        int scales[8], mins[8];
-        swiftlet_k4_scales_mins(b[i].scales, scales, mins);
-        const uint8_t *q = b[i].qs;
-        const uint8_t *qh = b[i].qh;
-        for (int j = 0; j < 8; j += 2, q += 32, dst += 64) {
-            const float d0 = d * (float)scales[j], min0 = dmin * (float)mins[j];
-            const float d1 = d * (float)scales[j + 1], min1 = dmin * (float)mins[j + 1];
-            // Bit j of qh[l] is the fifth bit of element l of 32-element run j.
-            for (int l = 0; l < 32; l++) dst[l] = d0 * (float)((q[l] & 0x0f) | ((qh[l] >> j) & 1) << 4) - min0;
-            for (int l = 0; l < 32; l++) dst[l + 32] = d1 * (float)((q[l] >> 4) | ((qh[l] >> (j + 1)) & 1) << 4) - min1;
-        }
-    }
-}
-
-void swiftlet_dequantize_q6_K(const void *src, float *restrict dst, int64_t n) {
-    const swiftlet_block_q6_K *restrict b = src;
-    for (int64_t i = 0; i < n / SWIFTLET_QK_K; i++) {
-        const float d = swiftlet_f16_to_f32(b[i].d);
-        const uint8_t *ql = b[i].ql;
-        const uint8_t *qh = b[i].qh;
-        const int8_t *sc = b[i].scales;
-        // Each 128-element half: 64 bytes of low nibbles, 32 bytes of 2-bit highs for 4 runs of 32.
-        for (int half = 0; half < 2; half++, ql += 64, qh += 32, sc += 8, dst += 128) {
-            for (int l = 0; l < 32; l++) {
-                const int is = l / 16;
-                const int q0 = ((ql[l] & 0x0f) | ((qh[l] >> 0) & 3) << 4) - 32;
-                const int q1 = ((ql[l + 32] & 0x0f) | ((qh[l] >> 2) & 3) << 4) - 32;
-                const int q2 = ((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4) - 32;
-                const int q3 = ((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4) - 32;
-                // (d * scale) * q, in that order, as the reference rounds it.
-                dst[l] = d * (float)sc[is + 0] * (float)q0;
-                dst[l + 32] = d * (float)sc[is + 2] * (float)q1;
-                dst[l + 64] = d * (float)sc[is + 4] * (float)q2;
-                dst[l + 96] = d * (float)sc[is + 6] * (float)q3;
-            }
-        }
-    }
+void swiftlet_dequantize_q6_K(const void *src, float *dst, int64_t n) {
+    dequantize_k_row(src, sizeof(swiftlet_block_q6_K), swiftlet_unpack_q6_K, dst, n);
 }
 
 void swiftlet_dequantize_q8_K(const void *src, float *restrict dst, int64_t n) {

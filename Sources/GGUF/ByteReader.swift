@@ -1,5 +1,5 @@
 /// A bounds-checked little-endian cursor over the file's bytes. Every read checks the remaining
-/// length first, so a truncated or lying file throws `.truncated` instead of reading past the end.
+/// length first, so a truncated or lying file throws instead of reading past the end.
 struct ByteReader {
     let bytes: UnsafeRawBufferPointer
     private(set) var offset: Int = 0
@@ -8,10 +8,8 @@ struct ByteReader {
 
     var remaining: Int { bytes.count - offset }
 
-    mutating func need(_ n: Int, _ what: @autoclosure () -> String) throws(GGUFError) {
-        guard n >= 0, n <= remaining else {
-            throw .truncated(offset: offset, needed: n - remaining, what: what())
-        }
+    func need(_ n: Int, _ what: @autoclosure () -> String) throws(GGUFError) {
+        guard n <= remaining else { throw .truncated(offset: offset, needed: n - remaining, what: what()) }
     }
 
     mutating func read<T: FixedWidthInteger>(_: T.Type, _ what: @autoclosure () -> String) throws(GGUFError) -> T {
@@ -21,33 +19,53 @@ struct ByteReader {
         return T(littleEndian: v)
     }
 
-    mutating func readFloat(_ what: @autoclosure () -> String) throws(GGUFError) -> Float {
-        Float(bitPattern: try read(UInt32.self, what()))
-    }
-
-    mutating func readDouble(_ what: @autoclosure () -> String) throws(GGUFError) -> Double {
-        Double(bitPattern: try read(UInt64.self, what()))
-    }
-
-    /// A u64 length followed by that many UTF-8 bytes. The length is checked against the bytes left
-    /// before anything is allocated.
-    mutating func readString(_ what: @autoclosure () -> String) throws(GGUFError) -> String {
+    /// Reads a u64 element count and checks that the bytes left could hold that many elements of at
+    /// least `minBytes` each, so callers may allocate `count` elements without trusting the file.
+    mutating func readCount(minBytes: Int, _ what: @autoclosure () -> String) throws(GGUFError) -> Int {
         let start = offset
-        let len = try read(UInt64.self, what())
-        guard len <= UInt64(remaining) else {
-            offset = start
-            throw .truncated(offset: start, needed: len > UInt64(Int.max) ? Int.max : Int(len) - remaining, what: what())
+        let count = try read(UInt64.self, what())
+        guard count <= UInt64(remaining / minBytes) else { throw .countTooLarge(what: what(), count: count, offset: start) }
+        return Int(count)
+    }
+
+    /// Reads a u64 byte length and checks it against the bytes left.
+    mutating func readLength(_ what: @autoclosure () -> String) throws(GGUFError) -> Int {
+        let start = offset
+        let length = try read(UInt64.self, what())
+        guard length <= UInt64(remaining) else {
+            throw .stringTooLong(what: what(), length: length, offset: start, available: remaining)
         }
-        let n = Int(len)
+        return Int(length)
+    }
+
+    /// `n` bytes (already checked by `readLength`) as a string; invalid UTF-8 is repaired with U+FFFD,
+    /// as real vocabularies hold byte fragments that are not valid UTF-8 on their own.
+    mutating func readUTF8(count n: Int) -> String {
         let s = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset ..< offset + n]), as: UTF8.self)
         offset += n
         return s
     }
 
-    mutating func skip(to newOffset: Int, _ what: @autoclosure () -> String) throws(GGUFError) {
-        guard newOffset >= offset, newOffset <= bytes.count else {
-            throw .truncated(offset: offset, needed: newOffset - bytes.count, what: what())
+    /// A u64 length followed by that many UTF-8 bytes.
+    mutating func readString(_ what: @autoclosure () -> String) throws(GGUFError) -> String {
+        let n = try readLength(what())
+        return readUTF8(count: n)
+    }
+
+    /// Reads `n` little-endian values (the caller has checked `n` against the bytes left via `readCount`).
+    mutating func readArray<T: FixedWidthInteger>(_: T.Type, count n: Int, _ what: @autoclosure () -> String) throws(GGUFError) -> [T] {
+        let size = MemoryLayout<T>.size
+        try need(n * size, what())
+        let base = offset
+        offset += n * size
+        return [T](unsafeUninitializedCapacity: n) { buf, initialized in
+            for i in 0 ..< n { buf[i] = T(littleEndian: bytes.loadUnaligned(fromByteOffset: base + i * size, as: T.self)) }
+            initialized = n
         }
+    }
+
+    mutating func skip(to newOffset: Int, _ what: @autoclosure () -> String) throws(GGUFError) {
+        try need(newOffset - offset, what())
         offset = newOffset
     }
 }

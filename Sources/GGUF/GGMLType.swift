@@ -7,14 +7,17 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     case q2_K = 10, q3_K = 11, q4_K = 12, q5_K = 13, q6_K = 14, q8_K = 15
     case iq2_xxs = 16, iq2_xs = 17, iq3_xxs = 18, iq1_s = 19, iq4_nl = 20, iq3_s = 21, iq2_s = 22
     case iq4_xs = 23, i8 = 24, i16 = 25, i32 = 26, i64 = 27, f64 = 28, iq1_m = 29, bf16 = 30
-    case tq1_0 = 34, tq2_0 = 35, mxfp4 = 39
+    case tq1_0 = 34, tq2_0 = 35, mxfp4 = 39, nvfp4 = 40, q1_0 = 41
 
     /// Number of elements one block encodes.
     public var blockSize: Int {
         switch self {
         case .f32, .f16, .bf16, .f64, .i8, .i16, .i32, .i64: return 1
         case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q8_1, .iq4_nl, .mxfp4: return 32
-        default: return 256
+        case .nvfp4: return 64
+        case .q1_0: return 128
+        case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K, .iq2_xxs, .iq2_xs, .iq3_xxs, .iq1_s, .iq3_s, .iq2_s,
+             .iq4_xs, .iq1_m, .tq1_0, .tq2_0: return 256
         }
     }
 
@@ -30,6 +33,7 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .q5_0: return 22
         case .q5_1: return 24
         case .q8_0: return 34
+        // ggml's block_q8_1 (two f16 + 32 int8); the gguf Python package still says 40 (two f32).
         case .q8_1: return 36
         case .q2_K: return 84
         case .q3_K: return 110
@@ -49,6 +53,8 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .tq1_0: return 54
         case .tq2_0: return 66
         case .mxfp4: return 17
+        case .nvfp4: return 36
+        case .q1_0: return 18
         }
     }
 
@@ -87,6 +93,8 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .tq1_0: return "TQ1_0"
         case .tq2_0: return "TQ2_0"
         case .mxfp4: return "MXFP4"
+        case .nvfp4: return "NVFP4"
+        case .q1_0: return "Q1_0"
         }
     }
 

@@ -15,6 +15,12 @@ public struct GGUFMetadata: Sendable {
     public subscript(key: String) -> GGUFValue? { values[key] }
     public func contains(_ key: String) -> Bool { values[key] != nil }
 
+    /// `get(key)` when the key is present, nil when it is absent; a present key of the wrong type
+    /// still throws: `try metadata.optional("gemma3.attention.sliding_window", metadata.int)`.
+    public func optional<T>(_ key: String, _ get: (String) throws(GGUFError) -> T) throws(GGUFError) -> T? {
+        contains(key) ? try get(key) : nil
+    }
+
     private func require(_ key: String) throws(GGUFError) -> GGUFValue {
         guard let v = values[key] else { throw .missingKey(key) }
         return v
@@ -27,7 +33,7 @@ public struct GGUFMetadata: Sendable {
     }
 
     public func string(_ key: String, default d: String) throws(GGUFError) -> String {
-        contains(key) ? try string(key) : d
+        try optional(key, string) ?? d
     }
 
     /// Any integer type whose value fits in `Int`.
@@ -38,7 +44,7 @@ public struct GGUFMetadata: Sendable {
     }
 
     public func int(_ key: String, default d: Int) throws(GGUFError) -> Int {
-        contains(key) ? try int(key) : d
+        try optional(key, int) ?? d
     }
 
     public func uint32(_ key: String) throws(GGUFError) -> UInt32 {
@@ -47,6 +53,10 @@ public struct GGUFMetadata: Sendable {
             throw .wrongType(key: key, expected: "uint32", found: v.typeName)
         }
         return u
+    }
+
+    public func uint32(_ key: String, default d: UInt32) throws(GGUFError) -> UInt32 {
+        try optional(key, uint32) ?? d
     }
 
     /// A float32 or float64 value (integers are accepted too, as llama.cpp's converters sometimes
@@ -63,7 +73,7 @@ public struct GGUFMetadata: Sendable {
     }
 
     public func float(_ key: String, default d: Float) throws(GGUFError) -> Float {
-        contains(key) ? try float(key) : d
+        try optional(key, float) ?? d
     }
 
     public func bool(_ key: String) throws(GGUFError) -> Bool {
@@ -73,7 +83,7 @@ public struct GGUFMetadata: Sendable {
     }
 
     public func bool(_ key: String, default d: Bool) throws(GGUFError) -> Bool {
-        contains(key) ? try bool(key) : d
+        try optional(key, bool) ?? d
     }
 
     public func array(_ key: String) throws(GGUFError) -> GGUFArray {

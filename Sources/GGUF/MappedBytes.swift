@@ -14,7 +14,8 @@ public final class MappedBytes: @unchecked Sendable {
 
     /// Maps `path` read-only.
     public init(path: String) throws(GGUFError) {
-        let fd = open(path, O_RDONLY)
+        // O_NONBLOCK: opening a FIFO by mistake must fail the regular-file check below, not hang.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
         var st = stat()

@@ -30,6 +30,13 @@ private func checkBlocks(_ type: GGMLType, _ count: Int) throws(KernelError) {
     guard count >= 0, count % type.blockSize == 0 else { throw .countNotBlockMultiple(type, count: count) }
 }
 
+/// Throws unless `count` elements are whole blocks of `type` and fit in `available` bytes of blocks.
+private func checkBlockBuffer(_ type: GGMLType, count: Int, available: Int, what: String) throws(KernelError) {
+    try checkBlocks(type, count)
+    let needed = count / type.blockSize * type.blockBytes
+    guard available >= needed else { throw .bufferTooSmall(type, what: what, needed: needed, available: available) }
+}
+
 /// Decoding of GGML tensor data to f32, bit-exact with ggml's `dequantize_row_*` and the `gguf`
 /// Python package's `gguf.quants.dequantize`.
 public enum Dequantize {
@@ -66,11 +73,7 @@ public enum Dequantize {
     /// Decodes all of `dst.count` elements, checking that `src` holds enough bytes.
     public static func row(_ type: GGMLType, _ src: UnsafeRawBufferPointer,
                            into dst: UnsafeMutableBufferPointer<Float>) throws(KernelError) {
-        try checkBlocks(type, dst.count)
-        let needed = dst.count / type.blockSize * type.blockBytes
-        guard src.count >= needed else {
-            throw .bufferTooSmall(type, what: "source", needed: needed, available: src.count)
-        }
+        try checkBlockBuffer(type, count: dst.count, available: src.count, what: "source")
         guard let srcBase = src.baseAddress, let dstBase = dst.baseAddress else { return } // empty row
         try row(type, srcBase, into: dstBase, count: dst.count)
     }
@@ -102,11 +105,7 @@ public enum Quantize {
     /// Encodes all of `src`, checking that `dst` has room for the blocks.
     public static func row(_ type: GGMLType, _ src: UnsafeBufferPointer<Float>,
                            into dst: UnsafeMutableRawBufferPointer) throws(KernelError) {
-        try checkBlocks(type, src.count)
-        let needed = src.count / type.blockSize * type.blockBytes
-        guard dst.count >= needed else {
-            throw .bufferTooSmall(type, what: "destination", needed: needed, available: dst.count)
-        }
+        try checkBlockBuffer(type, count: src.count, available: dst.count, what: "destination")
         guard let srcBase = src.baseAddress, let dstBase = dst.baseAddress else { return }
         try row(type, srcBase, into: dstBase, count: src.count)
     }

@@ -21,6 +21,10 @@ public enum VectorMath {
     }
 
     /// `gate[i] = gelu_tanh(gate[i]) * up[i]` (GeGLU with the tanh approximation, as Gemma uses).
+    ///
+    /// GELU is evaluated at half precision, as ggml does by default (a table indexed by the f16
+    /// input, holding f16 results; identity above 10, zero below -10): matching it keeps Gemma's
+    /// logits within llama.cpp's tolerance.
     public static func geglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, _ n: Int) {
         swiftlet_geglu(KernelISA.best.rawValue, gate, up, Int64(n))
     }

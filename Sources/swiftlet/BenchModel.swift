@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import Models
 
-/// `swiftlet bench`: performance measurements (`model`; other subcommands join later).
+/// `swiftlet bench`: performance measurements.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure performance.",
-        subcommands: [BenchModel.self])
+        subcommands: [BenchModel.self, BenchThroughput.self])
 }
 
 /// `swiftlet bench model`: prompt and decode throughput of one model, like llama-bench.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GGUF
 import Models
+import Tokenizer
 
 /// A runtime failure of a command: printed as one line on stderr, exit status 1.
 struct CLIError: Error, CustomStringConvertible {
@@ -15,18 +16,23 @@ func printJSON(_ object: Any) throws {
     FileHandle.standardOutput.write(data + Data("\n".utf8))
 }
 
-/// A model file opened for a command: the GGUF, the model and (once available) its tokenizer.
+/// A model file opened for a command: the GGUF, the model and its tokenizer.
 struct LoadedModel {
     let file: GGUFFile
     let model: any LanguageModel
+    let tokenizer: Tokenizer
 
     init(path: String) throws {
         file = try GGUFFile(path: path)
         model = try ModelRegistry.load(file)
+        tokenizer = try Tokenizer(gguf: file)
     }
 
-    /// `text` tokenized as a prompt: BOS if the model adds one, special tokens parsed.
+    /// `text` tokenized as a prompt: BOS if the model adds one (and the text does not already
+    /// start with it, as chat templates that write `bos_token` do), special tokens parsed.
     func promptTokens(_ text: String) throws -> [Int32] {
-        throw CLIError("text input needs the tokenizer, which is not built yet; use --tokens")
+        let bosText = tokenizer.bos.flatMap { tokenizer.text(of: $0) } ?? ""
+        let addSpecial = !(tokenizer.addBOS && !bosText.isEmpty && text.hasPrefix(bosText))
+        return tokenizer.encode(text, addSpecial: addSpecial, parseSpecial: true)
     }
 }

@@ -13,6 +13,10 @@ struct Swiftlet: AsyncParsableCommand {
         subcommands: [
             Inspect.self,
             Score.self,
+            ChatTemplateCommand.self,
+            Tokenize.self,
+            Detokenize.self,
+            Generate.self,
             Bench.self,
         ])
 }

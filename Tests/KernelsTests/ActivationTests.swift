@@ -18,9 +18,13 @@ import Testing
             for i in 0 ..< n {
                 let x = Double(g[i]), u = Double(up[i])
                 let silu = x / (1 + exp(-x)) * u
-                let gelu = 0.5 * x * (1 + tanh(0.7978845608028654 * x * (1 + 0.044715 * x * x))) * u
+                // ggml's half-precision GELU: f16 input and result, clamped outside ±10.
+                func f16(_ v: Double) -> Double { Double(HalfFloat.float(fromHalf: HalfFloat.half(from: Float(v)))) }
+                let h = f16(x)
+                let gelu = (x >= 10 ? x : x <= -10 ? 0 : f16(0.5 * h * (1 + tanh(0.7978845608028654 * h * (1 + 0.044715 * h * h))))) * u
                 #expect(abs(Double(s[i]) - silu) <= 2e-6 * max(1, abs(silu)), "\(isa) swiglu x=\(x)")
-                #expect(abs(Double(e[i]) - gelu) <= 2e-6 * max(1, abs(gelu)), "\(isa) geglu x=\(x)")
+                // One f16 ulp of the GELU value may differ where the exact value sits on a rounding edge.
+                #expect(abs(Double(e[i]) - gelu) <= 1e-3 * max(1, abs(gelu)), "\(isa) geglu x=\(x)")
             }
         }
     }

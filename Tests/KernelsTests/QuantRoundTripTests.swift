@@ -1,6 +1,6 @@
 import GGUF
 import Testing
-@testable import Kernels
+import Kernels
 
 /// Quantize-then-dequantize of random rows of odd block counts stays within half a quantization step.
 @Suite struct QuantRoundTripTests {

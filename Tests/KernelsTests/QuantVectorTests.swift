@@ -1,7 +1,7 @@
 import Foundation
 import GGUF
 import Testing
-@testable import Kernels
+import Kernels
 
 /// The 13 types the Foundation issue requires to decode bit-exactly.
 let requiredDecodableTypes: [GGMLType] = [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0,

@@ -1,6 +1,6 @@
 import GGUF
 import Testing
-@testable import Kernels
+import Kernels
 
 /// The reference dot products against dequantize-then-dot in Double.
 @Suite struct QuantizedDotTests {

@@ -65,33 +65,42 @@ final class SHA256 {
         }.joined()
     }
 
-    /// Processes whole 64-byte blocks. Optimized even in debug builds: the digest tests hash
-    /// hundreds of megabytes.
-    @_optimize(speed)
+    /// Processes whole 64-byte blocks. Written for speed in debug builds, where the digest tests
+    /// hash hundreds of megabytes unoptimized: while loops instead of range iterators, and masking
+    /// shifts (&>>, &<<), which are transparent, instead of the generic smart shifts.
     private func compress(_ data: UnsafeRawPointer, blocks: Int) {
-        for b in 0..<blocks {
-            let block = data + 64 * b
-            for i in 0..<16 { w[i] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
-            for i in 16..<64 {
-                let x = w[i - 15], y = w[i - 2]
-                let s0 = ((x >> 7) | (x << 25)) ^ ((x >> 18) | (x << 14)) ^ (x >> 3)
-                let s1 = ((y >> 17) | (y << 15)) ^ ((y >> 19) | (y << 13)) ^ (y >> 10)
-                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+        let w = self.w, k = self.k, state = self.state
+        var b = 0
+        while b < blocks {
+            let block = data + 64 &* b
+            var i = 0
+            while i < 16 {
+                w[i] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: 4 &* i, as: UInt32.self))
+                i &+= 1
+            }
+            while i < 64 {
+                let x = w[i &- 15], y = w[i &- 2]
+                let s0 = (x &>> 7 | x &<< 25) ^ (x &>> 18 | x &<< 14) ^ (x &>> 3)
+                let s1 = (y &>> 17 | y &<< 15) ^ (y &>> 19 | y &<< 13) ^ (y &>> 10)
+                w[i] = w[i &- 16] &+ s0 &+ w[i &- 7] &+ s1
+                i &+= 1
             }
             var a = state[0], bb = state[1], c = state[2], d = state[3]
             var e = state[4], f = state[5], g = state[6], h = state[7]
-            for i in 0..<64 {
-                let s1 = ((e >> 6) | (e << 26)) ^ ((e >> 11) | (e << 21)) ^ ((e >> 25) | (e << 7))
+            i = 0
+            while i < 64 {
+                let s1 = (e &>> 6 | e &<< 26) ^ (e &>> 11 | e &<< 21) ^ (e &>> 25 | e &<< 7)
                 let ch = (e & f) ^ (~e & g)
                 let t1 = h &+ s1 &+ ch &+ k[i] &+ w[i]
-                let s0 = ((a >> 2) | (a << 30)) ^ ((a >> 13) | (a << 19)) ^ ((a >> 22) | (a << 10))
+                let s0 = (a &>> 2 | a &<< 30) ^ (a &>> 13 | a &<< 19) ^ (a &>> 22 | a &<< 10)
                 let maj = (a & bb) ^ (a & c) ^ (bb & c)
-                let t2 = s0 &+ maj
                 h = g; g = f; f = e; e = d &+ t1
-                d = c; c = bb; bb = a; a = t1 &+ t2
+                d = c; c = bb; bb = a; a = t1 &+ s0 &+ maj
+                i &+= 1
             }
             state[0] &+= a; state[1] &+= bb; state[2] &+= c; state[3] &+= d
             state[4] &+= e; state[5] &+= f; state[6] &+= g; state[7] &+= h
+            b &+= 1
         }
     }
 }

@@ -20,8 +20,16 @@ struct Reference: Decodable {
     static let shared = repo.deletingLastPathComponent().appendingPathComponent("shared/testdata")
 
     static func load(_ name: String) throws -> Reference {
-        let data = try Data(contentsOf: shared.appendingPathComponent("reference/\(name).json"))
-        return try JSONDecoder().decode(Reference.self, from: data)
+        try load(url: shared.appendingPathComponent("reference/\(name).json"))
+    }
+
+    /// A reference made by scripts/make-reference.py and committed under Tests/ModelsTests/Vectors.
+    static func load(vector name: String) throws -> Reference {
+        try load(url: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Vectors/\(name).json"))
+    }
+
+    static func load(url: URL) throws -> Reference {
+        try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
     }
 
     /// Where the model file for reference `name` lives: shared fixtures or the fetched models.
@@ -85,4 +93,19 @@ struct ParityReport: CustomStringConvertible {
         }
         return r
     }
+}
+
+/// Loads reference `name` and its model, measures parity and checks the acceptance thresholds:
+/// argmax agrees wherever llama.cpp's top-2 margin is ≥ 0.5, mean |Δlogit| ≤ 0.12 and max ≤ 0.8
+/// over llama.cpp's top-20, greedy decoding reproduces llama.cpp's while it was confident.
+func expectParity(_ name: String, reference: Reference? = nil) throws {
+    let ref = try reference ?? Reference.load(name)
+    let model = try ModelRegistry.load(path: Reference.modelPath(name))
+    #expect(model.vocabularySize == ref.n_vocab)
+    let r = try ParityReport.measure(model: model, reference: ref)
+    print("parity \(name): \(r)")
+    #expect(r.argmaxMismatches.isEmpty, "\(r.argmaxMismatches)")
+    #expect(r.meanAbsDiff <= 0.12)
+    #expect(r.maxAbsDiff <= 0.8)
+    #expect(r.greedyFailures.isEmpty, "\(r.greedyFailures)")
 }

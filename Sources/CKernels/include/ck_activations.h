@@ -7,7 +7,8 @@
 
 /// gate[i] = silu(gate[i]) · up[i] (SwiGLU). `isa`: SWIFTLET_ISA_* (ck_matmul.h).
 void swiftlet_swiglu(int isa, float *gate, const float *up, int64_t n);
-/// gate[i] = gelu_tanh(gate[i]) · up[i] (GeGLU, tanh approximation).
+/// gate[i] = gelu_tanh(gate[i]) · up[i] (GeGLU, tanh approximation) at half precision like ggml's
+/// GELU table: f16 input, f16 result, identity for x ≥ 10 and 0 for x ≤ -10.
 void swiftlet_geglu(int isa, float *gate, const float *up, int64_t n);
 
 #endif

@@ -142,8 +142,10 @@ void swiftlet_quantize_q8_K(const float *src, void *dst, int64_t n);
 
 // MARK: Scalar reference dot products of one weight row x with one quantized activation row y,
 // both of n elements, with the activation type ggml pairs with each weight type
-// (Q4_0/Q5_0/Q8_0 x Q8_0, Q4_1/Q5_1 x Q8_1, K types x Q8_K). Integer sums per block, then floats,
-// in the order of ggml's *_generic kernels.
+// (Q4_0/Q5_0/Q8_0 x Q8_0, Q4_1/Q5_1 x Q8_1, K types x Q8_K). Products of quants are summed exactly
+// in integers per block, as in ggml's *_generic kernels; the few float operations per block may
+// round in a different order than ggml's (whose own SIMD paths differ too), so compare results
+// with a tolerance, not bit for bit.
 typedef float (*swiftlet_vec_dot_fn)(int64_t n, const void *x, const void *y);
 float swiftlet_vec_dot_q4_0_q8_0(int64_t n, const void *x, const void *y);
 float swiftlet_vec_dot_q4_1_q8_1(int64_t n, const void *x, const void *y);
