@@ -167,6 +167,9 @@ static void row_portable_f32(const mm_ctx *c, int64_t r, int64_t t0, int nt) {
     }
 }
 
+/// Token t0 + t's activation record (in the product's activation format).
+#define TILE_ACT(c, t0, t) ((const void *)((c)->act + (size_t)((t0) + (t)) * (c)->actStride))
+
 // Instantiates `name(c, r, t0, nt)` from an always-inline body taking nt as a constant, so each
 // tile size gets its own fully unrolled code.
 #define DEFINE_TILED(attr, name, body)                                                   \

@@ -9,10 +9,7 @@ void NAME(b32_)(const mm_ctx *c, int64_t r, int64_t t0, const int nt, const int 
     const int64_t nb = c->K / 32;
     const act_pair *a[TILE];
     __m256 acc[TILE];
-    for (int t = 0; t < nt; t++) {
-        a[t] = (const act_pair *)(c->act + (size_t)(t0 + t) * c->actStride);
-        acc[t] = _mm256_setzero_ps();
-    }
+    for (int t = 0; t < nt; t++) { a[t] = TILE_ACT(c, t0, t); acc[t] = _mm256_setzero_ps(); }
     const __m256i low4 = _mm256_set1_epi8(0x0f);
     for (int64_t b = 0; b < nb; b++) {
         __m256i u, sgn = _mm256_setzero_si256();
@@ -61,6 +58,17 @@ DEFINE_TILED(__attribute__((target(TGT))), NAME(row_q4_0_), NAME(b32q4_0_))
 DEFINE_TILED(__attribute__((target(TGT))), NAME(row_q5_0_), NAME(b32q5_0_))
 DEFINE_TILED(__attribute__((target(TGT))), NAME(row_q8_0_), NAME(b32q8_0_))
 
+/// Σ over the 8 runs of 32 of a K super-block: (w_j · a_j per 4 lanes) × scale lanes s_j, in int32.
+static inline __attribute__((always_inline, target(TGT)))
+__m256i NAME(scaled_sums_)(const __m256i w[8], const __m256i s[8], const int8_t *qs) {
+    __m256i isum = _mm256_setzero_si256();
+    for (int j = 0; j < 8; j++) {
+        const __m256i dp = DOT_U8S8(_mm256_setzero_si256(), w[j], _mm256_loadu_si256((const void *)(qs + 32 * j)));
+        isum = _mm256_add_epi32(isum, _mm256_mullo_epi32(dp, s[j]));
+    }
+    return isum;
+}
+
 /// Q4_K × Q8_K: per 64 elements, low nibbles (sub-block 2k) and high nibbles (2k+1) of 32 bytes.
 static inline __attribute__((always_inline, target(TGT)))
 void NAME(q4K_)(const mm_ctx *c, int64_t r, int64_t t0, const int nt) {
@@ -68,10 +76,7 @@ void NAME(q4K_)(const mm_ctx *c, int64_t r, int64_t t0, const int nt) {
     const int64_t nb = c->K / 256;
     const swiftlet_block_q8_K *a[TILE];
     __m256 acc[TILE];
-    for (int t = 0; t < nt; t++) {
-        a[t] = (const swiftlet_block_q8_K *)(c->act + (size_t)(t0 + t) * c->actStride);
-        acc[t] = _mm256_setzero_ps();
-    }
+    for (int t = 0; t < nt; t++) { a[t] = TILE_ACT(c, t0, t); acc[t] = _mm256_setzero_ps(); }
     const __m256i low4 = _mm256_set1_epi8(0x0f);
     for (int64_t i = 0; i < nb; i++) {
         int sc[8], mn[8];
@@ -86,11 +91,7 @@ void NAME(q4K_)(const mm_ctx *c, int64_t r, int64_t t0, const int nt) {
         const float d = _cvtsh_ss(x[i].d), dmin = _cvtsh_ss(x[i].dmin);
         for (int t = 0; t < nt; t++) {
             const swiftlet_block_q8_K *y = a[t] + i;
-            __m256i isum = _mm256_setzero_si256();
-            for (int j = 0; j < 8; j++) {
-                const __m256i dp = DOT_U8S8(_mm256_setzero_si256(), w[j], _mm256_loadu_si256((const void *)(y->qs + 32 * j)));
-                isum = _mm256_add_epi32(isum, _mm256_mullo_epi32(dp, s[j]));
-            }
+            __m256i isum = NAME(scaled_sums_)(w, s, y->qs);
             int summ = 0;
             for (int j = 0; j < 8; j++) summ += mn[j] * (y->bsums[2 * j] + y->bsums[2 * j + 1]);
             acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(d * y->d), acc[t]);
@@ -109,10 +110,7 @@ void NAME(q6K_)(const mm_ctx *c, int64_t r, int64_t t0, const int nt) {
     const int64_t nb = c->K / 256;
     const swiftlet_block_q8_K *a[TILE];
     __m256 acc[TILE];
-    for (int t = 0; t < nt; t++) {
-        a[t] = (const swiftlet_block_q8_K *)(c->act + (size_t)(t0 + t) * c->actStride);
-        acc[t] = _mm256_setzero_ps();
-    }
+    for (int t = 0; t < nt; t++) { a[t] = TILE_ACT(c, t0, t); acc[t] = _mm256_setzero_ps(); }
     const __m256i low4 = _mm256_set1_epi8(0x0f), three = _mm256_set1_epi8(3);
     for (int64_t i = 0; i < nb; i++) {
         __m256i w[8], s[8];
@@ -133,11 +131,7 @@ void NAME(q6K_)(const mm_ctx *c, int64_t r, int64_t t0, const int nt) {
         const float d = _cvtsh_ss(x[i].d);
         for (int t = 0; t < nt; t++) {
             const swiftlet_block_q8_K *y = a[t] + i;
-            __m256i isum = _mm256_setzero_si256();
-            for (int j = 0; j < 8; j++) {
-                const __m256i dp = DOT_U8S8(_mm256_setzero_si256(), w[j], _mm256_loadu_si256((const void *)(y->qs + 32 * j)));
-                isum = _mm256_add_epi32(isum, _mm256_mullo_epi32(dp, s[j]));
-            }
+            __m256i isum = NAME(scaled_sums_)(w, s, y->qs);
             int corr = 0;
             for (int j = 0; j < 16; j++) corr += x[i].scales[j] * y->bsums[j];
             isum = _mm256_sub_epi32(isum, _mm256_setr_epi32(32 * corr, 0, 0, 0, 0, 0, 0, 0));

@@ -55,10 +55,7 @@ AVX512_INLINE void b32_512(const mm_ctx *c, int64_t r, int64_t t0, const int nt,
     const int64_t nb = c->K / 32, np = (nb + 1) / 2;
     const act_pair *a[TILE];
     __m512 acc[TILE];
-    for (int t = 0; t < nt; t++) {
-        a[t] = (const act_pair *)(c->act + (size_t)(t0 + t) * c->actStride);
-        acc[t] = _mm512_setzero_ps();
-    }
+    for (int t = 0; t < nt; t++) { a[t] = TILE_ACT(c, t0, t); acc[t] = _mm512_setzero_ps(); }
     for (int64_t p = 0; p < np; p++) {
         __m512 dw;
         const __m512i u = unpack_pair512(type, row, 2 * p, 2 * p + 1 < nb, &dw);
@@ -79,6 +76,16 @@ DEFINE_TILED(AVX512, row512_q4_0, b32_512_T_Q4_0)
 DEFINE_TILED(AVX512, row512_q5_0, b32_512_T_Q5_0)
 DEFINE_TILED(AVX512, row512_q8_0, b32_512_T_Q8_0)
 
+/// Σ over the 4 chunks of 64 of a K super-block: (w_k · a_k per 4 lanes) × scale lanes s_k, in int32.
+AVX512_INLINE __m512i scaled_sums512(const __m512i w[4], const __m512i s[4], const int8_t *qs) {
+    __m512i isum = _mm512_setzero_si512();
+    for (int k = 0; k < 4; k++) {
+        const __m512i dp = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w[k], _mm512_loadu_si512(qs + 64 * k));
+        isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(dp, s[k]));
+    }
+    return isum;
+}
+
 /// Q4_K × Q8_K. Per 64-element chunk the 32 bytes of packed nibbles are broadcast to both halves
 /// and shifted by 0 / 4, giving sub-blocks 2c and 2c+1 in the low / high 256 bits; dpbusd sums
 /// them per 4 lanes, the 6-bit sub-block scales multiply in int32, and the mins are subtracted
@@ -88,10 +95,7 @@ AVX512_INLINE void q4K_512(const mm_ctx *c, int64_t r, int64_t t0, const int nt)
     const int64_t nb = c->K / 256;
     const swiftlet_block_q8_K *a[TILE];
     __m512 acc[TILE];
-    for (int t = 0; t < nt; t++) {
-        a[t] = (const swiftlet_block_q8_K *)(c->act + (size_t)(t0 + t) * c->actStride);
-        acc[t] = _mm512_setzero_ps();
-    }
+    for (int t = 0; t < nt; t++) { a[t] = TILE_ACT(c, t0, t); acc[t] = _mm512_setzero_ps(); }
     const __m512i low4 = _mm512_set1_epi8(0x0f);
     const __m512i hi4 = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
     for (int64_t i = 0; i < nb; i++) {
@@ -106,11 +110,7 @@ AVX512_INLINE void q4K_512(const mm_ctx *c, int64_t r, int64_t t0, const int nt)
         const float d = _cvtsh_ss(x[i].d), dmin = _cvtsh_ss(x[i].dmin);
         for (int t = 0; t < nt; t++) {
             const swiftlet_block_q8_K *y = a[t] + i;
-            __m512i isum = _mm512_setzero_si512();
-            for (int k = 0; k < 4; k++) {
-                const __m512i dp = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w[k], _mm512_loadu_si512(y->qs + 64 * k));
-                isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(dp, s[k]));
-            }
+            __m512i isum = scaled_sums512(w, s, y->qs);
             int summ = 0;
             for (int j = 0; j < 8; j++) summ += mn[j] * (y->bsums[2 * j] + y->bsums[2 * j + 1]);
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(d * y->d), acc[t]);
@@ -129,10 +129,7 @@ AVX512_INLINE void q6K_512(const mm_ctx *c, int64_t r, int64_t t0, const int nt)
     const int64_t nb = c->K / 256;
     const swiftlet_block_q8_K *a[TILE];
     __m512 acc[TILE];
-    for (int t = 0; t < nt; t++) {
-        a[t] = (const swiftlet_block_q8_K *)(c->act + (size_t)(t0 + t) * c->actStride);
-        acc[t] = _mm512_setzero_ps();
-    }
+    for (int t = 0; t < nt; t++) { a[t] = TILE_ACT(c, t0, t); acc[t] = _mm512_setzero_ps(); }
     const __m512i low4 = _mm512_set1_epi8(0x0f), two = _mm512_set1_epi8(3);
     const __m512i sh02 = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
     const __m512i sh46 = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(6), 1);
@@ -156,11 +153,7 @@ AVX512_INLINE void q6K_512(const mm_ctx *c, int64_t r, int64_t t0, const int nt)
         const float d = _cvtsh_ss(x[i].d);
         for (int t = 0; t < nt; t++) {
             const swiftlet_block_q8_K *y = a[t] + i;
-            __m512i isum = _mm512_setzero_si512();
-            for (int k = 0; k < 4; k++) {
-                const __m512i dp = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w[k], _mm512_loadu_si512(y->qs + 64 * k));
-                isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(dp, s[k]));
-            }
+            __m512i isum = scaled_sums512(w, s, y->qs);
             int corr = 0;
             for (int j = 0; j < 16; j++) corr += x[i].scales[j] * y->bsums[j];
             isum = _mm512_mask_sub_epi32(isum, 1, isum, _mm512_set1_epi32(32 * corr));
