@@ -125,13 +125,21 @@ static inline void swiftlet_unpack_q3_K(const void *block, swiftlet_k_unpacked *
 /// bytes j and j+4; for j >= 4 the nibbles of byte j+4 plus the top 2 bits of bytes j-4 and j.
 /// Byte l of 32-byte group j/2 holds element l of run j in its low (even j) or high nibble; for Q5_K
 /// (qh not NULL) bit j of qh[l] is that element's fifth bit.
+static inline void swiftlet_k4_scales_mins(const uint8_t packed[12], int scales[8], int mins[8]) {
+    for (int j = 0; j < 8; j++) {
+        scales[j] = j < 4 ? packed[j] & 63 : (packed[j + 4] & 0x0f) | ((packed[j - 4] >> 6) << 4);
+        mins[j] = j < 4 ? packed[j + 4] & 63 : (packed[j + 4] >> 4) | ((packed[j] >> 6) << 4);
+    }
+}
+
 static inline void swiftlet_unpack_k4(uint16_t d, uint16_t dmin, const uint8_t packed[12], const uint8_t qs[128],
                                       const uint8_t *qh, swiftlet_k_unpacked *u) {
     u->d = swiftlet_f16_to_f32(d);
     u->dmin = swiftlet_f16_to_f32(dmin);
+    int scales[8], mins[8];
+    swiftlet_k4_scales_mins(packed, scales, mins);
     for (int j = 0; j < 8; j++) {
-        const int scale = j < 4 ? packed[j] & 63 : (packed[j + 4] & 0x0f) | ((packed[j - 4] >> 6) << 4);
-        const int min = j < 4 ? packed[j + 4] & 63 : (packed[j + 4] >> 4) | ((packed[j] >> 6) << 4);
+        const int scale = scales[j], min = mins[j];
         u->scales[2 * j] = u->scales[2 * j + 1] = scale;
         u->mins[2 * j] = u->mins[2 * j + 1] = min;
         const uint8_t *group = qs + 32 * (j / 2);

@@ -8,6 +8,8 @@ public enum KernelError: Error, Sendable, Equatable, CustomStringConvertible {
     case countNotBlockMultiple(GGMLType, count: Int)
     /// A buffer smaller than the operation needs (sizes in bytes, or elements for float buffers).
     case bufferTooSmall(GGMLType, what: String, needed: Int, available: Int)
+    /// The worker pool could not start `threads` threads (or `threads` < 1).
+    case threadPool(threads: Int)
 
     public var description: String {
         switch self {
@@ -17,6 +19,8 @@ public enum KernelError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(count) elements is not a whole number of \(type) blocks (\(type.blockSize) elements each)"
         case let .bufferTooSmall(type, what, needed, available):
             return "\(what) buffer for \(type) holds \(available), needs \(needed)"
+        case let .threadPool(threads):
+            return "cannot start a worker pool of \(threads) threads"
         }
     }
 }

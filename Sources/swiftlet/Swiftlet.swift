@@ -18,6 +18,7 @@ struct Swiftlet: AsyncParsableCommand {
             Detokenize.self,
             Generate.self,
             Serve.self,
+            Bench.self,
         ])
 }
 

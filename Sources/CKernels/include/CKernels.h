@@ -3,6 +3,10 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "ck_quants.h"
+#include "ck_pool.h"
+#include "ck_matmul.h"
+#include "ck_attention.h"
+#include "ck_activations.h"
 
 /// Bit mask of the SIMD features this CPU has (see CKernelsFeature*), read once with cpuid.
 uint32_t swiftlet_cpu_features(void);

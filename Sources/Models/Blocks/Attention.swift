@@ -1,7 +1,9 @@
+import CKernels
 import Kernels
 
 /// Causal multi-head attention over the paged KV cache, with grouped-query heads and an optional
-/// sliding window. K/V are stored in f16 (as llama.cpp's default cache); arithmetic is f32.
+/// sliding window. K/V are stored in f16 (as llama.cpp's default cache); arithmetic is f32. The
+/// kernel (CKernels `swiftlet_attention`) is flash-style and threaded over (token, kv head).
 struct PagedAttention {
     let headCount: Int
     let kvHeadCount: Int
@@ -16,60 +18,66 @@ struct PagedAttention {
     func store(keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>, layer: Int,
                batch: BatchPlan, cache: KVCache) {
         let row = kvHeadCount * headDim
-        let kc = cache.keys(layer: layer), vc = cache.values(layer: layer)
+        let kc = UnsafeMutableRawPointer(cache.keys(layer: layer)), vc = UnsafeMutableRawPointer(cache.values(layer: layer))
         for t in 0 ..< batch.count {
-            let slot = batch.slot[t] * row
-            for i in 0 ..< row {
-                kc[slot + i] = Float16(k[t * row + i])
-                vc[slot + i] = Float16(v[t * row + i])
-            }
+            let slot = batch.slot[t] * row * MemoryLayout<Float16>.size
+            swiftlet_quantize_f16(k + t * row, kc + slot, Int64(row))
+            swiftlet_quantize_f16(v + t * row, vc + slot, Int64(row))
         }
     }
 
     /// out: `[nTokens, heads * headDim]` ← softmax(q·Kᵀ·scale)·V for each token over its own
     /// sequence's positions `max(0, p - window + 1) ... p`.
-    func callAsFunction(queries q: UnsafeMutablePointer<Float>, layer: Int, window: Int?, batch: BatchPlan,
+    func callAsFunction(queries q: UnsafePointer<Float>, layer: Int, window: Int?, batch: BatchPlan,
                         cache: KVCache, workspace ws: Workspace, into out: UnsafeMutablePointer<Float>) {
-        let row = kvHeadCount * headDim
-        let kc = cache.keys(layer: layer), vc = cache.values(layer: layer)
-        let g = groupSize
-        let bs = cache.blockSize
-        let kRow = ws.kvRow, scores = ws.scores
-        for t in 0 ..< batch.count {
-            let pos = Int(batch.positions[t])
-            let first = window.map { max(0, pos - $0 + 1) } ?? 0
-            let span = pos - first + 1
-            let table = batch.sequences[Int(batch.sequenceIndex[t])].blockTable
-            // llama.cpp (default, non-flash attention) multiplies the f16 cache with f16 copies of
-            // the scaled queries and of the softmax probabilities; rounding both the same way keeps
-            // our logits within its tolerance even on random-weight models, where the rounding
-            // shows. (A power-of-two scale commutes with the rounding, so pre-scaling is exact.)
-            let qt = q + t * headCount * headDim
-            for i in 0 ..< headCount * headDim { qt[i] = Float(Float16(qt[i] * scale)) }
-            for kvh in 0 ..< kvHeadCount {
-                // scores: [g, span] for the q heads sharing this kv head; each K row is decoded once.
-                for j in 0 ..< span {
-                    let p = first + j
-                    let src = kc + (Int(table[p / bs]) * bs + p % bs) * row + kvh * headDim
-                    for i in 0 ..< headDim { kRow[i] = Float(src[i]) }
-                    for h in 0 ..< g {
-                        let qh = q + t * headCount * headDim + (kvh * g + h) * headDim
-                        scores[h * span + j] = VectorMath.dot(qh, kRow, headDim)
+        let index = ws.attentionIndex
+        index.prepare(batch, window: window)
+        let keys = UnsafeRawPointer(cache.keys(layer: layer)).assumingMemoryBound(to: UInt16.self)
+        let values = UnsafeRawPointer(cache.values(layer: layer)).assumingMemoryBound(to: UInt16.self)
+        let width = headCount * headDim
+        index.tables.withUnsafeBufferPointer { tables in
+            index.tableStart.withUnsafeBufferPointer { start in
+                index.first.withUnsafeBufferPointer { first in
+                    index.last.withUnsafeBufferPointer { last in
+                        var args = swiftlet_attention_args(
+                            q: q, ldq: Int64(width), keys: keys, values: values, tables: tables.baseAddress,
+                            tableStart: start.baseAddress, first: first.baseAddress, last: last.baseAddress,
+                            n: Int64(batch.count), heads: Int32(headCount), kvHeads: Int32(kvHeadCount),
+                            headDim: Int32(headDim), blockSize: Int32(cache.blockSize), scale: scale,
+                            out: out, ldo: Int64(width))
+                        AttentionKernel.run(&args, on: ws.matmul)
                     }
                 }
-                for h in 0 ..< g {
-                    VectorMath.softmax(scores + h * span, span)
-                    for j in 0 ..< span { scores[h * span + j] = Float(Float16(scores[h * span + j])) }
-                }
-                let o = out + t * headCount * headDim + kvh * g * headDim
-                o.update(repeating: 0, count: g * headDim)
-                for j in 0 ..< span {
-                    let p = first + j
-                    let src = vc + (Int(table[p / bs]) * bs + p % bs) * row + kvh * headDim
-                    for i in 0 ..< headDim { kRow[i] = Float(src[i]) }
-                    for h in 0 ..< g { VectorMath.axpy(scores[h * span + j], kRow, o + h * headDim, headDim) }
-                }
             }
+        }
+    }
+}
+
+/// Per-token inputs of the attention kernel, rebuilt for each call into reused storage: the
+/// batch's block tables concatenated, where each token's table starts, and the first and last
+/// position it attends to.
+final class AttentionIndex {
+    private(set) var tables: [Int32] = []
+    private(set) var tableStart: [Int32] = []   // [nTokens]
+    private(set) var first: [Int32] = []        // [nTokens]
+    private(set) var last: [Int32] = []         // [nTokens]
+
+    func prepare(_ batch: BatchPlan, window: Int?) {
+        tables.removeAll(keepingCapacity: true)
+        tableStart.removeAll(keepingCapacity: true)
+        first.removeAll(keepingCapacity: true)
+        last.removeAll(keepingCapacity: true)
+        var sequenceStart: [Int32] = []
+        sequenceStart.reserveCapacity(batch.sequences.count)
+        for s in batch.sequences {
+            sequenceStart.append(Int32(tables.count))
+            tables.append(contentsOf: s.blockTable)
+        }
+        for t in 0 ..< batch.count {
+            let p = batch.positions[t]
+            tableStart.append(sequenceStart[Int(batch.sequenceIndex[t])])
+            first.append(window.map { max(0, p - Int32($0) + 1) } ?? 0)
+            last.append(p)
         }
     }
 }

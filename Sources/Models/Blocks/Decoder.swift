@@ -29,8 +29,21 @@ final class Decoder: @unchecked Sendable {
         self.embeddingScale = embeddingScale
         config = c
         file = w.file
-        workspace = Workspace(config: c, maxProjection: maxProjection)
+        do {
+            workspace = try Workspace(config: c, maxProjection: maxProjection, threads: ThreadPool.defaultThreadCount)
+        } catch {
+            throw .kernel(error)
+        }
     }
+
+    /// Runs the heavy kernels on `threads` threads from now on (waits for a running forward).
+    func setThreads(_ threads: Int) throws(KernelError) {
+        lock.lock()
+        defer { lock.unlock() }
+        try workspace.setThreads(threads)
+    }
+
+    var threads: Int { workspace.matmul.pool.threads }
 
     /// Validates the batch, embeds its tokens into `ws.x`, runs `layers`, and writes the logits of
     /// `batch.logitRows` (`[nOutputs, vocab]`) into `logits`.

@@ -42,6 +42,14 @@ public class DecoderModel: LanguageModel, @unchecked Sendable {
     public var contextLength: Int { config.contextLength }
     public var kvLayout: KVLayout { config.kvLayout }
 
+    /// Threads the forward pass's heavy kernels use (default: the machine's core count).
+    public var threads: Int { decoder.threads }
+
+    /// Sets the worker-thread count (`--threads`); throws if the threads cannot be started.
+    public func setThreads(_ threads: Int) throws {
+        try decoder.setThreads(threads)
+    }
+
     public func forward(_ batch: ForwardBatch, cache: KVCache, logits: UnsafeMutableBufferPointer<Float>) throws {
         throw ForwardError.malformedBatch("\(type(of: self)) does not implement forward")
     }

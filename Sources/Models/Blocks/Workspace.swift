@@ -16,24 +16,28 @@ final class Workspace {
     private(set) var att: UnsafeMutablePointer<Float>     // [T, heads * headDim]
     private(set) var gate: UnsafeMutablePointer<Float>    // [T, max(2 * nFF, maxProjection)]
     private(set) var up: UnsafeMutablePointer<Float>      // [T, nFF]
-    /// One decoded K or V row for attention: [headDim].
-    let kvRow: UnsafeMutablePointer<Float>
-    /// Attention scores for one kv-head group: [groupSize, contextLength].
-    let scores: UnsafeMutablePointer<Float>
-    let matmul = MatMulScratch()
+    /// Per-token block-table offsets and position ranges for the attention kernel.
+    let attentionIndex = AttentionIndex()
+    /// Worker pool, instruction set and scratch of the matrix products and attention.
+    private(set) var matmul: MatMulScratch
 
-    init(config: ModelConfig, maxProjection: Int) {
+    init(config: ModelConfig, maxProjection: Int, threads: Int) throws(KernelError) {
         self.config = config
         self.maxProjection = maxProjection
+        matmul = MatMulScratch(pool: try ThreadPool(threads: threads))
         x = .allocate(capacity: 0); h = .allocate(capacity: 0); q = .allocate(capacity: 0)
         k = .allocate(capacity: 0); v = .allocate(capacity: 0); att = .allocate(capacity: 0)
         gate = .allocate(capacity: 0); up = .allocate(capacity: 0)
-        kvRow = .allocate(capacity: config.headDim)
-        scores = .allocate(capacity: (config.headCount / config.kvHeadCount) * config.contextLength)
     }
 
     deinit {
-        for p in [x, h, q, k, v, att, gate, up, kvRow, scores] { p.deallocate() }
+        for p in [x, h, q, k, v, att, gate, up] { p.deallocate() }
+    }
+
+    /// Replaces the worker pool with one of `threads` threads.
+    func setThreads(_ threads: Int) throws(KernelError) {
+        guard threads != matmul.pool.threads else { return }
+        matmul = MatMulScratch(pool: try ThreadPool(threads: threads), isa: matmul.isa)
     }
 
     /// `x += h` over `tokens` rows: adds a sublayer's output to the residual stream.
