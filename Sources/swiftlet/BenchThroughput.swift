@@ -23,9 +23,11 @@ struct BenchThroughput: AsyncParsableCommand {
     @Option(help: "Most tokens per forward pass.") var maxBatchTokens: Int = 512
     @Option(help: "KV cache size in MiB.") var kvCacheMb: Int = 1024
     @Flag(help: "Give every request the same prompt (exercises the prefix cache).") var sharedPrefix = false
+    @Option(help: "Compute threads (default: the machine's core count).") var threads: Int?
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
+        if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads must be 1...1024") }
         guard (1 ... 100_000).contains(requests) else { throw ValidationError("--requests must be 1...100000") }
         guard (1 ... 1_000_000).contains(promptLen) else { throw ValidationError("--prompt-len must be 1...1000000") }
         guard (1 ... 1_000_000).contains(genLen) else { throw ValidationError("--gen-len must be 1...1000000") }
@@ -35,7 +37,7 @@ struct BenchThroughput: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let loaded = try LoadedModel(path: model)
+        let loaded = try LoadedModel(path: model, threads: threads)
         let engine = try Engine(model: loaded.model, configuration: EngineConfiguration(
             kvCacheBytes: kvCacheMb << 20, maxBatchTokens: maxBatchTokens, maxRunningSequences: maxSeqs))
         let bench = ThroughputBenchmark(requests: requests, promptLength: promptLen, generationLength: genLen,

@@ -31,9 +31,11 @@ struct Generate: AsyncParsableCommand {
     @Option(help: "Random seed (same seed and inputs, same tokens).") var seed: UInt64?
     @Option(help: "Stop string (repeatable).") var stop: [String] = []
     @Flag(help: "Keep generating past end-of-generation tokens.") var ignoreEos = false
+    @Option(help: "Compute threads (default: the machine's core count).") var threads: Int?
     @Flag(help: "Print one JSON object at the end instead of streaming.") var json = false
 
     func validate() throws {
+        if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads must be 1...1024") }
         guard maxTokens >= 1 else { throw ValidationError("-n must be at least 1") }
         guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be ≥ 0") }
         guard topK >= 0 else { throw ValidationError("--top-k must be ≥ 0") }
@@ -44,7 +46,7 @@ struct Generate: AsyncParsableCommand {
 
     func run() async throws {
         let text = try prompt ?? readStandardInput()
-        let loaded = try LoadedModel(path: model)
+        let loaded = try LoadedModel(path: model, threads: threads)
         var promptText = text
         if chat {
             let source = try template.map { try String(contentsOfFile: $0, encoding: .utf8) }

@@ -16,16 +16,18 @@ struct Score: AsyncParsableCommand {
     @Option(help: "Text to score.") var text: String?
     @Option(help: "Comma-separated token ids to score.") var tokens: String?
     @Option(help: "How many top logits to print per position.") var top: Int = 5
+    @Option(help: "Compute threads (default: the machine's core count).") var threads: Int?
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
+        if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads must be 1...1024") }
         guard (text == nil) != (tokens == nil) else { throw ValidationError("give exactly one of --text or --tokens") }
         guard top >= 1 && top <= 1000 else { throw ValidationError("--top must be 1...1000") }
         if let tokens, parseTokenList(tokens) == nil { throw ValidationError("--tokens must be comma-separated integers") }
     }
 
     func run() async throws {
-        let loaded = try LoadedModel(path: model)
+        let loaded = try LoadedModel(path: model, threads: threads)
         let ids: [Int32]
         if let tokens {
             ids = parseTokenList(tokens) ?? []

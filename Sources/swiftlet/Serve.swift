@@ -28,7 +28,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Most tokens per forward pass.") var maxBatchTokens = 512
     @Option(help: "Most sequences running at once.") var maxSeqs = 64
     @Option(help: "Requests that may wait beyond the running ones before new ones get 429.") var maxQueue = 256
-    @Option(help: "Compute threads (the model runtime does not take a thread count yet).") var threads: Int?
+    @Option(help: "Compute threads (default: the machine's core count).") var threads: Int?
     @Option(help: "Allowed CORS origin ('*' for any); CORS is off without it.") var corsOrigin: String?
     @Option(help: "Seconds in-flight requests may take to finish on shutdown.") var shutdownTimeout: Double = 30
     @Option(help: "Largest request body in bytes.") var bodyLimit = 4 << 20
@@ -41,7 +41,7 @@ struct Serve: AsyncParsableCommand {
         // Every running sequence decodes one token per step.
         guard maxBatchTokens >= maxSeqs else { throw ValidationError("--max-batch-tokens must be ≥ --max-seqs") }
         guard maxQueue >= 0 else { throw ValidationError("--max-queue must be ≥ 0") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1") }
+        if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads must be 1...1024") }
         guard shutdownTimeout >= 0 && shutdownTimeout.isFinite else { throw ValidationError("--shutdown-timeout must be ≥ 0") }
         guard bodyLimit >= 1024 else { throw ValidationError("--body-limit must be ≥ 1024") }
         guard apiKeys.allSatisfy({ !$0.isEmpty }) else { throw ValidationError("--api-key must not be empty") }
@@ -88,7 +88,7 @@ struct Serve: AsyncParsableCommand {
             kvCacheBytes: kvCacheMb << 20, maxBatchTokens: maxBatchTokens, maxRunningSequences: maxSeqs)
         let path = model, name = modelName
         let engine = EngineService(state: state, timeout: .milliseconds(Int64(shutdownTimeout * 1000)), logger: logger) {
-            try ServeBackend.load(path: path, modelID: name, engine: engineConfiguration)
+            try ServeBackend.load(path: path, modelID: name, threads: threads, engine: engineConfiguration)
         }
         // Services stop in reverse order: the engine drains before the HTTP server closes.
         let group = ServiceGroup(configuration: .init(

@@ -5,8 +5,8 @@ import Tokenizer
 
 /// Wires a GGUF file into the server: model runtime, tokenizer, chat template, engine.
 enum ServeBackend {
-    static func load(path: String, modelID: String?, engine configuration: EngineConfiguration) throws -> ModelBackend {
-        let loaded = try LoadedModel(path: path)
+    static func load(path: String, modelID: String?, threads: Int?, engine configuration: EngineConfiguration) throws -> ModelBackend {
+        let loaded = try LoadedModel(path: path, threads: threads)
         let template = try ChatTemplate(gguf: loaded.file)
         var configuration = configuration
         configuration.endOfGenerationTokens = loaded.tokenizer.endOfGenerationTokens

@@ -22,10 +22,12 @@ struct LoadedModel {
     let model: any LanguageModel
     let tokenizer: Tokenizer
 
-    init(path: String) throws {
+    /// `threads`: compute threads for the forward pass (default: the machine's core count).
+    init(path: String, threads: Int? = nil) throws {
         file = try GGUFFile(path: path)
         model = try ModelRegistry.load(file)
         tokenizer = try Tokenizer(gguf: file)
+        if let threads, let decoder = model as? DecoderModel { try decoder.setThreads(threads) }
     }
 
     /// `text` tokenized as a prompt: BOS if the model adds one (and the text does not already
