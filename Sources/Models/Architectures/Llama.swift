@@ -5,9 +5,7 @@ import Kernels
 /// Pre-norm blocks: RMSNorm → attention (adjacent-pair rope, GQA) → residual → RMSNorm → SwiGLU MLP
 /// → residual. Optional `output.weight` (tied embeddings otherwise) and `rope_freqs` (Llama 3.1
 /// rope scaling factors).
-public final class LlamaModel: DecoderModel, @unchecked Sendable {
-    private let layers: [PreNormBlock]
-
+public final class LlamaModel: PreNormDecoderModel, @unchecked Sendable {
     public init(file: GGUFFile) throws(ModelError) {
         let c = try ModelConfig(gguf: file)
         let w = WeightLoader(file: file)
@@ -15,19 +13,11 @@ public final class LlamaModel: DecoderModel, @unchecked Sendable {
                         frequencyScale: 1 / c.ropeLinearScale,
                         freqFactors: try w.optionalVector("rope_freqs.weight", count: c.ropeDimensions / 2))
         let scale = 1 / Float(c.headDim).squareRoot()
-        layers = try (0 ..< c.layerCount).map { (i: Int) throws(ModelError) in
+        let layers = try (0 ..< c.layerCount).map { (i: Int) throws(ModelError) in
             try PreNormBlock(w, layer: i, config: c,
                              attention: SelfAttention(w, layer: i, config: c, rope: rope, scale: scale, window: c.slidingWindow),
                              ffn: FeedForward(w, layer: i, config: c))
         }
-        super.init(decoder: try Decoder(w, config: c, maxProjection: SelfAttention.maxProjection(c)))
-    }
-
-    public override func forward(_ batch: ForwardBatch, cache: KVCache, logits: UnsafeMutableBufferPointer<Float>) throws {
-        try decoder.run(batch, cache: cache, logits: logits) { plan, ws throws(ModelError) in
-            for (i, layer) in layers.enumerated() {
-                try layer(layer: i, plan: plan, cache: cache, ws: ws)
-            }
-        }
+        super.init(decoder: try Decoder(w, config: c, maxProjection: SelfAttention.maxProjection(c)), layers: layers)
     }
 }

@@ -26,6 +26,25 @@ struct PreNormBlock {
     }
 }
 
+/// A decoder made of `PreNormBlock`s (Llama, Qwen2, Phi-3): the forward pass is the same loop,
+/// the architectures differ only in the options their blocks are built with.
+public class PreNormDecoderModel: DecoderModel, @unchecked Sendable {
+    private let layers: [PreNormBlock]
+
+    init(decoder: Decoder, layers: [PreNormBlock]) {
+        self.layers = layers
+        super.init(decoder: decoder)
+    }
+
+    public override func forward(_ batch: ForwardBatch, cache: KVCache, logits: UnsafeMutableBufferPointer<Float>) throws {
+        try decoder.run(batch, cache: cache, logits: logits) { plan, ws throws(ModelError) in
+            for (i, layer) in layers.enumerated() {
+                try layer(layer: i, plan: plan, cache: cache, ws: ws)
+            }
+        }
+    }
+}
+
 /// Base of every architecture: owns the shared `Decoder` (embedding, output head, workspace) and
 /// answers the `LanguageModel` shape queries; subclasses implement `forward` as a straight-line
 /// loop over their layers.
