@@ -40,15 +40,15 @@ public struct ThroughputBenchmark: Sendable {
                     for try await event in stream {
                         if case .token = event {
                             generated += 1
-                            if first == nil { first = seconds(clock.now - start) }
+                            if first == nil { first = (clock.now - start).inSeconds }
                         }
                     }
-                    return (first ?? seconds(clock.now - start), seconds(clock.now - start), generated)
+                    return (first ?? (clock.now - start).inSeconds, (clock.now - start).inSeconds, generated)
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        let elapsed = max(seconds(clock.now - start), .leastNonzeroMagnitude)
+        let elapsed = max((clock.now - start).inSeconds, .leastNonzeroMagnitude)
         let ttft = results.map(\.0).sorted()
         let latency = results.map(\.1).sorted()
         let generated = results.reduce(0) { $0 + $1.2 }
@@ -87,8 +87,9 @@ public struct ThroughputReport: Sendable, Codable, Equatable {
     }
 }
 
-private func seconds(_ d: Duration) -> Double {
-    Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+extension Duration {
+    /// The duration in seconds as a `Double` (for rates and latency reports).
+    public var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
 
 /// Nearest-rank percentile of ascending `values` (0 when empty).

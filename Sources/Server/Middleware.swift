@@ -41,7 +41,6 @@ extension HTTPField.Name {
 
 extension Duration {
     var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 /// Bearer-token check for every route but `/health` (and CORS preflights). Keys are compared in

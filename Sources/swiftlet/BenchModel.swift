@@ -38,15 +38,14 @@ struct BenchModel: AsyncParsableCommand {
     func validate() throws {
         guard promptLen >= 0, genLen >= 0 else { throw ValidationError("--prompt-len and --gen-len must be ≥ 0") }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be ≥ 1") }
-        if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads must be 1...1024") }
+        try validateThreadCount(threads)
         guard batchSizes != nil else { throw ValidationError("--batch must be comma-separated positive integers") }
     }
 
     func run() async throws {
-        let loaded = try LoadedModel(path: model)
+        let loaded = try LoadedModel(path: model, threads: threads)
         let m = loaded.model
         guard let decoderModel = m as? DecoderModel else { throw CLIError("bench model needs a decoder model") }
-        if let threads { try decoderModel.setThreads(threads) }
         guard promptLen <= m.contextLength, genLen <= m.contextLength else {
             throw CLIError("--prompt-len/--gen-len exceed the model's context length \(m.contextLength)")
         }

@@ -27,7 +27,7 @@ struct BenchThroughput: AsyncParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
-        if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads must be 1...1024") }
+        try validateThreadCount(threads)
         guard (1 ... 100_000).contains(requests) else { throw ValidationError("--requests must be 1...100000") }
         guard (1 ... 1_000_000).contains(promptLen) else { throw ValidationError("--prompt-len must be 1...1000000") }
         guard (1 ... 1_000_000).contains(genLen) else { throw ValidationError("--gen-len must be 1...1000000") }

@@ -35,7 +35,7 @@ struct Generate: AsyncParsableCommand {
     @Flag(help: "Print one JSON object at the end instead of streaming.") var json = false
 
     func validate() throws {
-        if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads must be 1...1024") }
+        try validateThreadCount(threads)
         guard maxTokens >= 1 else { throw ValidationError("-n must be at least 1") }
         guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be ≥ 0") }
         guard topK >= 0 else { throw ValidationError("--top-k must be ≥ 0") }
@@ -93,8 +93,8 @@ struct Generate: AsyncParsableCommand {
         }
         let end = clock.now
         await engine.shutdown()
-        let promptSeconds = seconds((firstToken ?? end) - start)
-        let decodeSeconds = seconds(end - (firstToken ?? end))
+        let promptSeconds = ((firstToken ?? end) - start).inSeconds
+        let decodeSeconds = (end - (firstToken ?? end)).inSeconds
         let promptRate = Double(promptTokens.count) / max(promptSeconds, 1e-9)
         let decodeRate = tokens.count > 1 ? Double(tokens.count - 1) / max(decodeSeconds, 1e-9) : 0
         if json {
@@ -108,10 +108,6 @@ struct Generate: AsyncParsableCommand {
                               promptTokens.count, promptRate, tokens.count, decodeRate, finish.rawValue))
         }
     }
-}
-
-func seconds(_ d: Duration) -> Double {
-    Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
 }
 
 func readStandardInput() throws -> String {

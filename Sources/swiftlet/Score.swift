@@ -20,7 +20,7 @@ struct Score: AsyncParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
-        if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads must be 1...1024") }
+        try validateThreadCount(threads)
         guard (text == nil) != (tokens == nil) else { throw ValidationError("give exactly one of --text or --tokens") }
         guard top >= 1 && top <= 1000 else { throw ValidationError("--top must be 1...1000") }
         if let tokens, parseTokenList(tokens) == nil { throw ValidationError("--tokens must be comma-separated integers") }

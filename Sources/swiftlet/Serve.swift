@@ -41,7 +41,7 @@ struct Serve: AsyncParsableCommand {
         // Every running sequence decodes one token per step.
         guard maxBatchTokens >= maxSeqs else { throw ValidationError("--max-batch-tokens must be ≥ --max-seqs") }
         guard maxQueue >= 0 else { throw ValidationError("--max-queue must be ≥ 0") }
-        if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads must be 1...1024") }
+        try validateThreadCount(threads)
         guard shutdownTimeout >= 0 && shutdownTimeout.isFinite else { throw ValidationError("--shutdown-timeout must be ≥ 0") }
         guard bodyLimit >= 1024 else { throw ValidationError("--body-limit must be ≥ 1024") }
         guard apiKeys.allSatisfy({ !$0.isEmpty }) else { throw ValidationError("--api-key must not be empty") }

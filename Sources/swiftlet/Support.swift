@@ -10,6 +10,11 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ message: String) { description = message }
 }
 
+/// The `--threads` check every command that runs a model shares.
+func validateThreadCount(_ threads: Int?) throws {
+    if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads must be 1...1024") }
+}
+
 /// Prints `object` as one line of JSON with sorted keys.
 func printJSON(_ object: Any) throws {
     let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])

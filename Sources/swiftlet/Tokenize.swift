@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Engine
 import GGUF
 import Tokenizer
 
@@ -53,9 +54,9 @@ struct Tokenize: AsyncParsableCommand {
             let start = ContinuousClock.now
             count = tokenizer.encode(input, addSpecial: false, parseSpecial: special).count
             let elapsed = ContinuousClock.now - start
-            best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            best = min(best, elapsed.inSeconds)
         }
-        let load = Double(loadTime.components.seconds) + Double(loadTime.components.attoseconds) * 1e-18
+        let load = loadTime.inSeconds
         let mbps = bytes / 1e6 / best
         if json {
             print("{\"bytes\":\(Int(bytes)),\"tokens\":\(count),\"seconds\":\(best),\"mb_per_s\":\(mbps),\"load_seconds\":\(load)}")
